@@ -1,0 +1,106 @@
+"""Documents in, concepts out, with a report of everything that went wrong or was skipped."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.errors import IngestError
+from ingest.headwords import DefinitionMatcher, recovered_term, stated_term
+from ingest.layout import segment
+from ingest.linking import link_terms
+from ingest.reader import read_document
+from ingest.records import Concept, Document, Term
+from ingest.relations import extract_relations
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DocumentReport:
+    name: str
+    encoding: str
+    layout: str
+    entries: int
+    recovered_headwords: int
+    skipped_lines: list[int]
+    sha256: str
+
+
+@dataclass
+class IngestReport:
+    documents: list[DocumentReport] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one line each: `file:line: reason`
+    conflicts: list[str] = field(default_factory=list)
+    ambiguous_labels: dict[str, list[str]] = field(default_factory=dict)
+    undefined_targets: list[str] = field(default_factory=list)
+    concepts: int = 0
+    relations: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.documents)
+
+
+def read_documents(paths: Iterable[str | Path], report: IngestReport) -> list[Document]:
+    """Read every file; a broken one is reported and skipped, the rest go on."""
+    documents = []
+    for path in paths:
+        try:
+            documents.append(read_document(path))
+        except IngestError as exc:
+            log.warning("%s", exc)
+            report.errors.append(str(exc))
+    return documents
+
+
+def ingest_documents(
+    documents: Sequence[Document], report: IngestReport | None = None,
+    progress: Callable[[Iterable], Iterable] = lambda it: it,
+) -> tuple[list[Concept], IngestReport]:
+    """Segment, parse and link documents into concepts."""
+    report = report or IngestReport()
+    stated: list[Term] = []
+    bare = []
+    for doc in progress(documents):
+        try:
+            seg = segment(doc)
+        except Exception as exc:  # a layout bug must not lose the other documents
+            log.exception("segmenting %s failed", doc.name)
+            report.errors.append(f"{doc.path}: could not segment ({type(exc).__name__}: {exc})")
+            continue
+        if not seg.entries:
+            report.errors.append(f"{doc.path}: no glossary entries found (layout not recognised)")
+            continue
+        recovered = 0
+        for entry in seg.entries:
+            relations = extract_relations(entry)
+            if entry.headword:
+                stated.append(stated_term(entry, relations))
+            else:
+                bare.append((entry, relations))
+                recovered += 1
+        report.documents.append(
+            DocumentReport(doc.name, doc.encoding, seg.layout, len(seg.entries), recovered, seg.skipped, doc.sha256)
+        )
+    matcher = DefinitionMatcher(stated) if stated else None
+    terms = stated + [recovered_term(entry, relations, matcher) for entry, relations in bare]
+    # Keep document order so merged concepts list their sources predictably.
+    order = {doc.name: i for i, doc in enumerate(documents)}
+    terms.sort(key=lambda t: (order.get(t.entry.doc, 0), t.entry.span.line_start))
+    concepts, link_report = link_terms(terms)
+    report.conflicts.extend(link_report.conflicts)
+    report.ambiguous_labels.update(link_report.ambiguous_labels)
+    report.undefined_targets.extend(link_report.undefined_targets)
+    report.concepts = len(concepts)
+    report.relations = sum(len(c.relations) for c in concepts)
+    return concepts, report
+
+
+def ingest_paths(paths: Iterable[str | Path], progress: Callable[[Iterable], Iterable] = lambda it: it
+                 ) -> tuple[list[Concept], IngestReport]:
+    report = IngestReport()
+    documents = read_documents(paths, report)
+    return ingest_documents(documents, report, progress)

@@ -1,0 +1,120 @@
+"""Parse headwords into labels: 「X(Y)」, 「A/B」, acronyms, English names and kana readings."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ingest.records import Label, LabelKind
+
+ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&.\-]{0,2}(?:[ \-]?[A-Z0-9&]{1,6}){0,3}$")
+LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 .,'&/\-]*$")
+HIRAGANA = re.compile(r"^[\u3041-\u309fー]+$")
+BRACKETS = re.compile(r"^(?P<outer>.+?)\s*[(（](?P<inner>[^()（）]+)[)）]\s*(?P<rest>.*)$")
+MARKS = re.compile(r"[®™©]")
+
+
+def clean_label(text: str) -> str:
+    """Trim quotes, trademark signs and spacing from a label as written."""
+    text = MARKS.sub("", text)
+    text = text.strip().strip("「」『』\"'“”").strip()
+    return re.sub(r"\s+", " ", text)
+
+
+def is_acronym(text: str) -> bool:
+    text = unicodedata.normalize("NFKC", text).strip()
+    caps = sum(1 for ch in text if "A" <= ch <= "Z")
+    return bool(ACRONYM.match(text)) and caps >= 2 and len(text) <= 10
+
+
+def is_latin(text: str) -> bool:
+    return bool(LATIN.match(unicodedata.normalize("NFKC", text).strip()))
+
+
+def label_lang(text: str) -> str:
+    return "en" if is_latin(text) and not is_acronym(text) else "ja"
+
+
+def _split_alternatives(text: str) -> list[str]:
+    # 「A/B」 and 「A / B」 list alternatives, but 「Support/Service Plans」 is one English name.
+    if is_latin(text) and " " in text:
+        parts = [p for p in re.split(r"\s+/\s+", text)]
+    else:
+        parts = re.split(r"\s*[/／、,]\s*", text)
+    return [clean_label(p) for p in parts if clean_label(p)]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedName:
+    pref: str
+    pref_lang: str
+    labels: tuple[Label, ...]  # every label except the preferred one
+
+
+def parse_name(raw: str) -> ParsedName | None:
+    """Split a headword (or a quoted target) into a preferred label and typed other labels."""
+    raw = clean_label(raw)
+    if not raw:
+        return None
+    outer, inner = raw, ""
+    if m := BRACKETS.match(raw):
+        outer, inner = m["outer"], m["inner"]
+        if m["rest"]:
+            outer = f"{outer} {m['rest']}".strip()
+    outer_parts = _split_alternatives(outer)
+    inner_parts = _split_alternatives(inner) if inner else []
+    pieces = outer_parts + inner_parts
+    acronyms = [p for p in pieces if is_acronym(p)]
+    readings = [p for p in inner_parts if HIRAGANA.match(p)]
+    names = [p for p in pieces if p not in acronyms and p not in readings]
+    if not names and not acronyms:
+        return None
+    # The full form is preferred over an acronym (CS(顧客満足) -> 顧客満足), Japanese over English
+    # when both are names of the headword itself.
+    english = [n for n in names if label_lang(n) == "en"]
+    japanese = [n for n in names if n not in english]
+    pref = japanese[0] if japanese else names[0] if names else acronyms[0]
+    names = [pref] + [n for n in names if n != pref]
+    labels: list[Label] = []
+    for name in names[1:]:
+        if name in english and acronyms:
+            labels.append(Label(name, "en", LabelKind.EXPANSION, expansion_of=acronyms[0]))
+        else:
+            labels.append(Label(name, label_lang(name), LabelKind.ALT))
+    for acronym in acronyms:
+        if acronym == pref:
+            continue
+        long_form = next((n for n in english if n != pref), None) or (pref if pref != acronym else None)
+        labels.append(Label(acronym, "en", LabelKind.ABBREVIATION, expansion_of=long_form))
+    for reading in readings:
+        labels.append(Label(reading, "ja", LabelKind.READING))
+    return ParsedName(pref, label_lang(pref), tuple(labels))
+
+
+SUBJECT = re.compile(r"^[「『]?(?P<subject>[^、。「」]{1,40}?)[」』]?\s*(とは|には|では|は)[、,\s]")
+
+
+def definition_subject(definition: str) -> str | None:
+    """The name a definition opens with: 「セルフサービスポータルは、…」 -> セルフサービスポータル."""
+    m = SUBJECT.match(definition.strip())
+    if not m:
+        return None
+    subject = m["subject"].strip()
+    if len(subject) < 2 or re.search(r"[をがにでの]$", subject):
+        return None
+    return subject
+
+
+_KEY_DROP = re.compile(r"[\s・･·\-‐‑–—ー〜~_]")
+
+
+def label_key(text: str) -> str:
+    """Normalised form used to decide that two labels name the same thing.
+
+    NFKC (full/half width), case, hiragana -> katakana, and no spaces, middle dots or
+    long-vowel marks, so オペレータ / オペレーター / ｵﾍﾟﾚｰﾀｰ share one key.
+    """
+    text = unicodedata.normalize("NFKC", clean_label(text)).casefold()
+    text = "".join(chr(ord(ch) + 0x60) if "\u3041" <= ch <= "\u3096" else ch for ch in text)
+    return _KEY_DROP.sub("", text)
