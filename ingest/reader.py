@@ -85,7 +85,8 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
     if best is not None:
         return best[1], best[2]
     line = data[: utf8_error.start].count(b"\n") + 1
-    if data.count(b"\x00") > len(data) // 100:
+    controls = sum(1 for byte in data[:65536] if byte < 0x09 or 0x0E <= byte < 0x20)
+    if controls > min(len(data), 65536) // 50:
         raise IngestError(path, None, "binary file (not a text glossary)")
     raise IngestError(path, line, f"not valid UTF-8, Shift_JIS, EUC-JP or UTF-16 ({utf8_error.reason})")
 

@@ -188,9 +188,10 @@ def load_embedder(
     """Load a sentence-transformers model from an existing local directory (never from a hub)."""
     model_dir = _resolve_model_dir(model_path)
     _limit_threads()
+    sentence_transformer = _sentence_transformer_class()
     start = time.perf_counter()
     pretokenize = (model_dir / PRETOKENIZE_MARKER).is_file()
-    model = _sentence_transformer_class()(
+    model = sentence_transformer(
         str(model_dir),
         # Static word models are fastest on CPU; transfers to an accelerator would cost more than the maths.
         device="cpu" if pretokenize else None,

@@ -167,7 +167,6 @@ def build(wheel: Path, out: Path) -> None:
     table = np.vstack([weights, np.zeros((1, weights.shape[1]), dtype=np.float32)])
     log.info("resolved %d row keys and applied SIF weights (%.1f s)", len(keys), time.perf_counter() - t0)
 
-    torch.manual_seed(0)
     static = StaticEmbedding(build_tokenizer(keys), embedding_weights=torch.from_numpy(table))
     model = SentenceTransformer(modules=[static, Normalize()], device="cpu")
 

@@ -1,0 +1,198 @@
+"""Concept records -> SKOS triples in a Dataset: one named graph per source document.
+
+Layout of the dataset (the union of all graphs is the default graph when served):
+- `{base}graph/vocabulary`: the concept scheme and the merged vocabulary (labels, relations);
+- `{base}graph/doc/{file}`: what one glossary says: its definitions and one kgo:Extraction
+  record (reified triple + evidence, pattern, lines, confidence) per extracted statement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from rdflib import RDF, RDFS, XSD, Dataset, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
+
+from ingest.pipeline import DocumentReport
+from ingest.records import Concept, LabelKind, RelationKind, SourceSpan
+from ingest.terms import is_acronym
+from ontology.namespace import KGO, LEXINFO, SKOSXL, VOID
+
+DEFAULT_BASE = "https://jaterm.example.org/callcenter/"
+PREFIXES = {"skos": SKOS, "skosxl": SKOSXL, "kgo": KGO._NS, "dct": DCTERMS, "prov": PROV, "owl": OWL,
+            "xsd": XSD, "lexinfo": LEXINFO, "void": VOID, "rdfs": RDFS}
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:12]
+
+
+class IRIs:
+    """Deterministic IRIs under one base: the same label gives the same IRI in every build."""
+
+    def __init__(self, base: str = DEFAULT_BASE):
+        self.base = base if base.endswith(("/", "#")) else base + "/"
+        self.ns = Namespace(self.base)
+        self.scheme = self.ns["scheme"]
+        self.vocabulary_graph = self.ns["graph/vocabulary"]
+
+    def concept(self, key: str) -> URIRef:
+        return self.ns[f"concept/c{_hash(key)}"]
+
+    def document(self, name: str) -> URIRef:
+        return self.ns[f"graph/doc/{quote(name, safe='')}"]
+
+    def label(self, concept_key: str, text: str, lang: str) -> URIRef:
+        return self.ns[f"label/l{_hash(concept_key, text, lang)}"]
+
+    def extraction(self, *parts: str) -> URIRef:
+        return self.ns[f"extraction/x{_hash(*parts)}"]
+
+
+def _bind(ds: Dataset) -> None:
+    for prefix, ns in PREFIXES.items():
+        ds.bind(prefix, ns)
+
+
+def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentReport], *, base: str = DEFAULT_BASE,
+                  title: str = "コールセンター用語集", created: datetime | None = None) -> Dataset:
+    """Turn linked concepts into an RDF dataset with provenance."""
+    iris = IRIs(base)
+    ds = Dataset()
+    _bind(ds)
+    vocab = ds.graph(iris.vocabulary_graph)
+    created = created or datetime.now(UTC).replace(microsecond=0)
+    stamp = Literal(created.isoformat(), datatype=XSD.dateTime)
+    scheme = iris.scheme
+    vocab.add((scheme, RDF.type, SKOS.ConceptScheme))
+    vocab.add((scheme, DCTERMS.title, Literal(title, lang="ja")))
+    vocab.add((scheme, DCTERMS.title, Literal("Call-centre terminology", lang="en")))
+    vocab.add((scheme, DCTERMS.created, stamp))
+    vocab.add((scheme, DCTERMS.modified, stamp))
+    vocab.add((scheme, DCTERMS.language, Literal("ja")))
+    vocab.add((scheme, DCTERMS.language, Literal("en")))
+    vocab.add((scheme, VOID.dataDump, URIRef(iris.base + "export?format=turtle")))
+
+    doc_graphs = {}
+    for report in documents:
+        doc_iri = iris.document(report.name)
+        graph = ds.graph(doc_iri)
+        doc_graphs[report.name] = graph
+        graph.add((doc_iri, RDF.type, KGO.Document))
+        graph.add((doc_iri, KGO.fileName, Literal(report.name)))
+        graph.add((doc_iri, KGO.sha256, Literal(report.sha256)))
+        graph.add((doc_iri, KGO.encoding, Literal(report.encoding)))
+        graph.add((doc_iri, KGO.layout, Literal(report.layout)))
+        vocab.add((scheme, DCTERMS.source, doc_iri))
+
+    def provenance(span: SourceSpan, s: URIRef, p: URIRef, o, *, evidence: str, pattern: str, confidence: float):
+        graph = doc_graphs.get(span.doc)
+        if graph is None:
+            return
+        node = iris.extraction(str(s), str(p), str(o), getattr(o, "language", "") or "", str(span), pattern)
+        graph.add((node, RDF.type, KGO.Extraction))
+        graph.add((node, RDF.subject, s))
+        graph.add((node, RDF.predicate, p))
+        graph.add((node, RDF.object, o))
+        graph.add((node, KGO.evidence, Literal(evidence)))
+        graph.add((node, KGO.pattern, Literal(pattern)))
+        graph.add((node, KGO.confidence, Literal(round(confidence, 3), datatype=XSD.decimal)))
+        graph.add((node, KGO.lineStart, Literal(span.line_start)))
+        graph.add((node, KGO.lineEnd, Literal(span.line_end)))
+        graph.add((node, DCTERMS.source, iris.document(span.doc)))
+        graph.add((node, PROV.wasDerivedFrom, iris.document(span.doc)))
+
+    keys = {c.key for c in concepts}
+    for concept in concepts:
+        c = iris.concept(concept.key)
+        vocab.add((c, RDF.type, SKOS.Concept))
+        vocab.add((c, SKOS.inScheme, scheme))
+        vocab.add((c, SKOS.topConceptOf, scheme))
+        vocab.add((scheme, SKOS.hasTopConcept, c))
+        pref = Literal(concept.pref_label, lang=concept.pref_lang)
+        vocab.add((c, SKOS.prefLabel, pref))
+        vocab.add((c, KGO.headwordConfidence, Literal(round(concept.headword_confidence, 3), datatype=XSD.decimal)))
+        vocab.add((c, KGO.headwordEvidence, Literal(concept.headword_evidence)))
+        for doc in concept.sources if concept.defined else ():
+            vocab.add((c, KGO.definedIn, iris.document(doc)))
+        if not concept.defined:
+            vocab.add((c, SKOS.editorialNote, Literal("用語集に定義はなく、他の用語の関係先としてのみ現れる。", lang="ja")))
+            vocab.add((c, SKOS.editorialNote, Literal("Not defined by any glossary; named only as a relation target.",
+                                                      lang="en")))
+        for term in concept.terms:
+            entry = term.entry
+            if entry.headword_line:
+                provenance(SourceSpan(entry.doc, entry.headword_line, entry.headword_line), c, SKOS.prefLabel,
+                           Literal(term.pref_label, lang=term.pref_lang), evidence=entry.headword or "",
+                           pattern="headword", confidence=1.0)
+            else:
+                provenance(entry.span, c, SKOS.prefLabel, Literal(term.pref_label, lang=term.pref_lang),
+                           evidence=entry.title or entry.definition[:120], pattern=f"recovered:{term.headword_evidence}",
+                           confidence=term.headword_confidence)
+        for definition in concept.definitions:
+            literal = Literal(definition.text, lang=definition.lang)
+            graph = doc_graphs.get(definition.span.doc, vocab)
+            graph.add((c, SKOS.definition, literal))
+            provenance(definition.span, c, SKOS.definition, literal, evidence=definition.text[:200],
+                       pattern="definition", confidence=1.0)
+        _add_labels(vocab, iris, concept, c, pref)
+        for rel in concept.relations:
+            if rel.target_key not in keys:
+                continue
+            t = iris.concept(rel.target_key)
+            predicate = KGO.antonym if rel.kind is RelationKind.ANTONYM else SKOS.related
+            for s, o in ((c, t), (t, c)):
+                vocab.add((s, predicate, o))
+                vocab.add((s, SKOS.related, o))
+            provenance(rel.relation.span, c, predicate, t, evidence=rel.relation.evidence,
+                       pattern=rel.relation.pattern, confidence=rel.relation.confidence)
+        for term in concept.terms:
+            for relation in term.relations:
+                if relation.kind in (RelationKind.SYNONYM, RelationKind.ABBREVIATION):
+                    lang = "en" if is_acronym(relation.target) or relation.target.isascii() else "ja"
+                    provenance(relation.span, c, SKOS.altLabel, Literal(relation.target, lang=lang),
+                               evidence=relation.evidence, pattern=relation.pattern, confidence=relation.confidence)
+    return ds
+
+
+def _add_labels(vocab, iris: IRIs, concept: Concept, c: URIRef, pref: Literal) -> None:
+    pref_xl = iris.label(concept.key, str(pref), pref.language or "")
+    vocab.add((c, SKOSXL.prefLabel, pref_xl))
+    vocab.add((pref_xl, RDF.type, SKOSXL.Label))
+    vocab.add((pref_xl, SKOSXL.literalForm, pref))
+    xl_by_text = {str(pref): pref_xl}
+    seen = {(str(pref), pref.language)}
+    for label in concept.labels:
+        literal = Literal(label.text, lang=label.lang)
+        if (label.text, label.lang) in seen:
+            continue
+        seen.add((label.text, label.lang))
+        if label.kind is LabelKind.PREF:
+            vocab.add((c, SKOS.prefLabel, literal))
+        elif label.kind is LabelKind.READING:
+            vocab.add((c, SKOS.hiddenLabel, literal))
+            vocab.add((c, KGO.reading, literal))
+        elif label.kind is LabelKind.CANDIDATE:
+            vocab.add((c, KGO.candidateLabel, literal))
+        else:
+            vocab.add((c, SKOS.altLabel, literal))
+        if label.kind in (LabelKind.ALT, LabelKind.EXPANSION, LabelKind.ABBREVIATION):
+            xl = iris.label(concept.key, label.text, label.lang)
+            vocab.add((c, SKOSXL.altLabel, xl))
+            vocab.add((xl, RDF.type, SKOSXL.Label))
+            vocab.add((xl, SKOSXL.literalForm, literal))
+            xl_by_text[label.text] = xl
+    for label in concept.labels:
+        if label.kind is LabelKind.ABBREVIATION:
+            short = xl_by_text.get(label.text)
+            long_text = label.expansion_of
+            if long_text is None:
+                long_text = next((lb.text for lb in concept.labels if lb.kind is LabelKind.EXPANSION), str(pref))
+            long = xl_by_text.get(long_text, pref_xl)
+            if short is not None and short != long:
+                vocab.add((short, RDF.type, KGO.Abbreviation))
+                vocab.add((short, KGO.abbreviationOf, long))
+                vocab.add((short, LEXINFO.termType, LEXINFO.acronym if is_acronym(label.text) else LEXINFO.abbreviation))

@@ -1,0 +1,163 @@
+"""Build one artifact (graph store + search index + manifest) beside the live one, then swap it in.
+
+The artifact is written into a temporary directory in the same folder and published by renaming
+it and atomically replacing the `current` symlink, so readers see the old artifact or the new one,
+never a half-written graph or an index that disagrees with it. A failed build leaves `current` as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.pipeline import IngestReport, ingest_paths
+from ingest.rdf import PREFIXES, build_dataset
+from kg.config import Settings
+from kg.errors import BuildError, IndexNotReady
+from kg.store import GraphStore, write_store
+from search.index import CONCEPT_ROWS_QUERY, build_index, concept_docs_from_rows, read_manifest
+
+log = logging.getLogger(__name__)
+
+GLOSSARY_SUFFIXES = (".txt", ".md", ".markdown", ".csv", ".tsv", ".html", ".htm")
+MANIFEST_VERSION = 1
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    manifest: dict
+    report: IngestReport
+
+
+def glossary_paths(inputs: Sequence[str | os.PathLike]) -> list[Path]:
+    """Files named directly, plus glossary files inside named directories, in a stable order."""
+    paths: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            paths.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in GLOSSARY_SUFFIXES))
+        else:
+            paths.append(p)
+    return paths
+
+
+def concept_docs(store: GraphStore):
+    rows = ((c.value, p.value, o.value, getattr(o, "language", None)) for c, p, o in store.rows(CONCEPT_ROWS_QUERY))
+    return concept_docs_from_rows(rows)
+
+
+def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | None = None, *, embedder=None,
+                   progress: Callable[[Iterable, str], Iterable] = lambda it, _desc: it,
+                   on_step: Callable[[str], None] = lambda _step: None) -> BuildResult:
+    """Ingest inputs (default: the corpus directory) into a new artifact and make it current."""
+    started = time.perf_counter()
+    paths = glossary_paths(inputs or [settings.corpus_dir])
+    if not paths:
+        raise BuildError(f"no glossary files found in {', '.join(str(i) for i in (inputs or [settings.corpus_dir]))}")
+    settings.artifacts_dir.mkdir(parents=True, exist_ok=True)
+    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    tmp = settings.artifacts_dir / f".tmp-{build_id}"
+    try:
+        on_step("ingest")
+        concepts, report = ingest_paths(paths, progress=lambda docs: progress(docs, "ingest"))
+        if not report.documents:
+            raise BuildError("no document could be ingested: " + "; ".join(report.errors))
+        on_step("graph")
+        dataset = build_dataset(concepts, report.documents, base=settings.base_iri, title=settings.vocab_title)
+        for prefix, ns in PREFIXES.items():
+            dataset.bind(prefix, ns)
+        nquads = dataset.serialize(format="nquads", encoding="utf-8")
+        tmp.mkdir(parents=True)
+        quads = write_store(tmp / "store", nquads)
+        on_step("index")
+        store = GraphStore(tmp / "store")
+        docs = concept_docs(store)
+        if embedder is None:
+            from search.embedder import load_embedder
+
+            embedder = load_embedder(settings.embedding_model, query_prefix=settings.query_prefix,
+                                     document_prefix=settings.document_prefix)
+        index_manifest = build_index(docs, embedder, tmp / "index", progress=lambda it: progress(it, "embed"))
+        del store
+        manifest = {
+            "version": MANIFEST_VERSION,
+            "build_id": build_id,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "build_seconds": round(time.perf_counter() - started, 2),
+            "base_iri": settings.base_iri,
+            "vocab_id": settings.vocab_id,
+            "documents": [{"name": d.name, "sha256": d.sha256, "encoding": d.encoding, "layout": d.layout,
+                           "entries": d.entries} for d in report.documents],
+            "errors": report.errors,
+            "counts": {"concepts": len(docs), "quads": quads, "documents": len(report.documents),
+                       "relations": report.relations},
+            "index": index_manifest,
+            "prefixes": {k: str(v) for k, v in PREFIXES.items()},
+        }
+        (tmp / "report.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2), encoding="utf-8")
+        # The manifest is written last: an artifact without one is never loaded.
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        final = settings.artifacts_dir / build_id
+        os.rename(tmp, final)
+        publish(settings, final)
+        prune(settings)
+        on_step("done")
+        return BuildResult(final, manifest, report)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def publish(settings: Settings, artifact: Path) -> None:
+    """Point `current` at artifact with one atomic rename of a fresh symlink."""
+    link = settings.current_artifact
+    tmp_link = link.with_name(f".current-{uuid.uuid4().hex[:8]}")
+    os.symlink(artifact.name, tmp_link)
+    os.replace(tmp_link, link)
+
+
+def prune(settings: Settings) -> None:
+    """Keep the newest `keep_artifacts` artifacts (and always the current one); drop stale temp dirs."""
+    current = current_artifact_path(settings)
+    built = sorted((p for p in settings.artifacts_dir.iterdir() if p.is_dir() and not p.is_symlink()
+                    and not p.name.startswith(".")), key=lambda p: p.name)
+    for old in built[: -settings.keep_artifacts]:
+        if current is None or old.resolve() != current.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in settings.artifacts_dir.glob(".tmp-*"):
+        if time.time() - stale.stat().st_mtime > 3600:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def current_artifact_path(settings: Settings) -> Path | None:
+    link = settings.current_artifact
+    if not link.exists():
+        return None
+    path = link.resolve()
+    return path if (path / "manifest.json").exists() else None
+
+
+def read_artifact_manifest(path: Path) -> dict:
+    try:
+        return json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexNotReady(f"artifact {path.name} has no readable manifest: {exc}") from exc
+
+
+def check_model(path: Path, model_id: str) -> None:
+    """Refuse an index built with another embedding model than the one configured."""
+    built_with = read_manifest(path / "index")["model_id"]
+    if built_with != model_id:
+        raise IndexNotReady(
+            f"the index was built with embedding model {built_with!r} but {model_id!r} is configured; "
+            "run `python -m kg build` to rebuild it"
+        )

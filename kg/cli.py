@@ -1,0 +1,158 @@
+"""Command line: `python -m kg build|serve|query|search|export|eval|info`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from kg.config import Settings
+from kg.errors import KGError
+
+log = logging.getLogger("kg")
+
+
+def _progress(iterable, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(iterable, desc=desc, unit="item", leave=False, file=sys.stderr, disable=not sys.stderr.isatty())
+
+
+class KGGroup(click.Group):
+    """Turns every known error into one readable line (tracebacks with --debug)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (KGError, OSError, ValueError) as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=KGGroup)
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Japanese terminology knowledge graph: build, serve, query and search."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"debug": debug, "settings": Settings.from_env()}
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+def build(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Ingest glossaries (default: the bundled corpus) into a new artifact and make it current."""
+    from kg.build import build_artifact
+
+    settings = _settings(ctx)
+    started = time.perf_counter()
+    result = build_artifact(settings, list(paths) or None, progress=_progress,
+                            on_step=lambda step: click.echo(f"[build] {step}", err=True))
+    counts = result.manifest["counts"]
+    for error in result.report.errors:
+        click.echo(f"skipped {error}", err=True)
+    for conflict in result.report.conflicts:
+        click.echo(f"conflict {conflict}", err=True)
+    click.echo(f"built {result.path.name}: {counts['documents']} documents, {counts['concepts']} concepts, "
+               f"{counts['quads']} quads in {time.perf_counter() - started:.1f} s")
+
+
+@main.command()
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn.")
+@click.option("--host", default=None, help="Bind address (default 127.0.0.1).")
+@click.option("--port", type=int, default=None)
+@click.pass_context
+def serve(ctx: click.Context, dev: bool, host: str | None, port: int | None) -> None:
+    """Serve the current artifact over HTTP (SPARQL, REST, pages)."""
+    settings = _settings(ctx).with_(**{k: v for k, v in {"host": host, "port": port}.items() if v})
+    from kg.web.serve import run_server
+
+    run_server(settings, dev=dev)
+
+
+@main.command()
+@click.argument("sparql")
+@click.option("--format", "fmt", default="json", type=click.Choice(["json", "xml", "csv", "tsv", "turtle", "nt"]))
+@click.pass_context
+def query(ctx: click.Context, sparql: str, fmt: str) -> None:
+    """Run a read-only SPARQL query against the current artifact (same sandbox as /sparql)."""
+    from kg.service import Service
+    from kg.sparql import prepare_query
+
+    media = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+             "csv": "text/csv", "tsv": "text/tab-separated-values", "turtle": "text/turtle",
+             "nt": "application/n-triples"}[fmt]
+    prepared = prepare_query(sparql)
+    if prepared.form in ("CONSTRUCT", "DESCRIBE") and fmt in ("json", "xml", "csv", "tsv"):
+        media = "text/turtle"
+    service = Service(_settings(ctx))
+    try:
+        result = service.runner.run(prepared, media_type=media)
+    finally:
+        service.close()
+    sys.stdout.buffer.write(result.content)
+    if not result.content.endswith(b"\n"):
+        sys.stdout.write("\n")
+
+
+@main.command()
+@click.argument("text")
+@click.option("--limit", default=10, show_default=True)
+@click.option("--threshold", type=float, default=None, help="Confidence below which hits are dropped.")
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON as GET /rest/v1/suggest.")
+@click.pass_context
+def search(ctx: click.Context, text: str, limit: int, threshold: float | None, as_json: bool) -> None:
+    """Natural-language term lookup."""
+    from kg.service import Service
+
+    hits = Service(_settings(ctx)).suggest(text, limit=limit, threshold=threshold)
+    if as_json:
+        click.echo(json.dumps({"query": text, "results": [h.as_dict() for h in hits]}, ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo("no confident answer")
+    for i, hit in enumerate(hits, 1):
+        click.echo(f"{i}. {hit.pref_label}  [{hit.match_type}: {hit.matched_label}]  {hit.score:.2f}")
+        click.echo(f"   {hit.definition[:100]}")
+
+
+@main.command()
+@click.option("--format", "fmt", default="turtle", show_default=True,
+              type=click.Choice(["turtle", "xml", "json-ld", "nt", "trig", "nquads"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Write the whole vocabulary in an RDF format."""
+    from kg.service import Service
+
+    data = Service(_settings(ctx)).export(fmt)
+    if output:
+        output.write_bytes(data)
+        click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@main.command()
+@click.pass_context
+def info(ctx: click.Context) -> None:
+    """Show the current artifact's manifest."""
+    from kg.build import current_artifact_path, read_artifact_manifest
+    from kg.errors import IndexNotReady
+
+    path = current_artifact_path(_settings(ctx))
+    if path is None:
+        raise IndexNotReady("no built artifact yet: run `python -m kg build`")
+    click.echo(json.dumps(read_artifact_manifest(path), ensure_ascii=False, indent=2))

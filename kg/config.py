@@ -1,0 +1,88 @@
+"""Settings read once from KG_* environment variables by the CLI and create_app()."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from kg.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = PROJECT_ROOT / "data" / "corpus"
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "ja-ginza-sif"
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _int(name: str, default: int) -> int:
+    return int(_float(name, default))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about a deployment; library functions take explicit arguments."""
+
+    data_dir: Path = PROJECT_ROOT / "var"
+    corpus_dir: Path = DEFAULT_CORPUS
+    base_iri: str = "https://jaterm.example.org/callcenter/"
+    vocab_id: str = "callcenter"
+    vocab_title: str = "コールセンター用語集"
+    embedding_model: Path = DEFAULT_MODEL
+    query_prefix: str = ""
+    document_prefix: str = ""
+    store: str = "embedded"  # or sparql+http://host:port/ for a remote SPARQL 1.1 store
+    host: str = "127.0.0.1"
+    port: int = 5000
+    workers: int = 2
+    sparql_timeout_s: float = 5.0
+    sparql_max_rows: int = 10_000
+    sparql_memory_mb: int = 2048
+    sparql_workers: int = 2
+    search_threshold: float | None = None
+    keep_artifacts: int = 3
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def current_artifact(self) -> Path:
+        return self.artifacts_dir / "current"
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        defaults = cls()
+        threshold = env.get("KG_SEARCH_THRESHOLD")
+        return cls(
+            data_dir=Path(env.get("KG_DATA_DIR", defaults.data_dir)),
+            corpus_dir=Path(env.get("KG_CORPUS_DIR", defaults.corpus_dir)),
+            base_iri=env.get("KG_BASE_IRI", defaults.base_iri),
+            vocab_id=env.get("KG_VOCAB_ID", defaults.vocab_id),
+            vocab_title=env.get("KG_VOCAB_TITLE", defaults.vocab_title),
+            embedding_model=Path(env.get("KG_EMBEDDING_MODEL", defaults.embedding_model)),
+            query_prefix=env.get("KG_EMBEDDING_QUERY_PREFIX", ""),
+            document_prefix=env.get("KG_EMBEDDING_DOCUMENT_PREFIX", ""),
+            store=env.get("KG_STORE", defaults.store),
+            host=env.get("KG_HOST", defaults.host),
+            port=_int("KG_PORT", defaults.port),
+            workers=_int("KG_WORKERS", defaults.workers),
+            sparql_timeout_s=_float("KG_SPARQL_TIMEOUT", defaults.sparql_timeout_s),
+            sparql_max_rows=_int("KG_SPARQL_MAX_ROWS", defaults.sparql_max_rows),
+            sparql_memory_mb=_int("KG_SPARQL_MEMORY_MB", defaults.sparql_memory_mb),
+            sparql_workers=_int("KG_SPARQL_WORKERS", defaults.sparql_workers),
+            search_threshold=float(threshold) if threshold else None,
+        )

@@ -1,0 +1,125 @@
+"""The running service: the current artifact's store, search and SPARQL runner, reloadable in place."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.build import check_model, current_artifact_path, read_artifact_manifest
+from kg.concepts import LabelLookup, describe_concept
+from kg.config import Settings
+from kg.errors import IndexNotReady
+from kg.store import GraphStore
+from search.hybrid import Hit, Searcher
+from search.index import load_index
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedArtifact:
+    path: Path
+    manifest: dict
+    store: GraphStore
+    searcher: Searcher
+    labels: LabelLookup
+
+
+class Service:
+    """Library facade used by the web layer and the CLI; no Flask in here."""
+
+    def __init__(self, settings: Settings, embedder=None):
+        self.settings = settings
+        self._embedder = embedder
+        self._artifact: LoadedArtifact | None = None
+        self._lock = threading.Lock()
+        self._runner = None
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from search.embedder import load_embedder
+
+            self._embedder = load_embedder(self.settings.embedding_model, query_prefix=self.settings.query_prefix,
+                                           document_prefix=self.settings.document_prefix)
+        return self._embedder
+
+    def load(self) -> LoadedArtifact:
+        """Load the current artifact (or raise IndexNotReady) and make it the one served."""
+        path = current_artifact_path(self.settings)
+        if path is None:
+            raise IndexNotReady("no built artifact yet: run `python -m kg build`")
+        manifest = read_artifact_manifest(path)
+        check_model(path, self.embedder.model_id)
+        store = GraphStore(path / "store")
+        index = load_index(path / "index")
+        threshold = self.settings.search_threshold
+        searcher = Searcher(index, self.embedder, **({"threshold": threshold} if threshold is not None else {}))
+        artifact = LoadedArtifact(path, manifest, store, searcher, LabelLookup(store))
+        with self._lock:
+            self._artifact = artifact
+            if self._runner is not None:
+                self._runner.reopen(path / "store")
+        log.info("serving artifact %s (%d concepts)", path.name, len(index))
+        return artifact
+
+    @property
+    def artifact(self) -> LoadedArtifact:
+        artifact = self._artifact
+        if artifact is None:
+            return self.load()
+        return artifact
+
+    @property
+    def ready(self) -> bool:
+        return self._artifact is not None
+
+    def reload_if_changed(self) -> bool:
+        """Switch to a newer artifact if `current` moved; cheap enough to call per request."""
+        path = current_artifact_path(self.settings)
+        if path is not None and (self._artifact is None or path != self._artifact.path):
+            self.load()
+            return True
+        return False
+
+    # --- operations -----------------------------------------------------------------
+    def suggest(self, text: str, limit: int = 10, threshold: float | None = None) -> list[Hit]:
+        return self.artifact.searcher.suggest(text, limit=limit, threshold=threshold)
+
+    def complete(self, prefix: str, limit: int = 10) -> list[Hit]:
+        return self.artifact.searcher.complete(prefix, limit)
+
+    def lookup(self, label: str, lang: str | None = None) -> list[dict]:
+        return self.artifact.labels.lookup(label, lang)
+
+    def concept(self, uri: str) -> dict:
+        return describe_concept(self.artifact.store, uri)
+
+    def export(self, fmt: str) -> bytes:
+        return self.artifact.store.serialize(fmt, prefixes=self.artifact.manifest.get("prefixes"))
+
+    @property
+    def runner(self):
+        if self._runner is None:
+            from kg.sparql_worker import QueryRunner
+
+            with self._lock:
+                if self._runner is None:
+                    s = self.settings
+                    self._runner = QueryRunner(self.artifact.path / "store", workers=s.sparql_workers,
+                                               timeout_s=s.sparql_timeout_s, memory_mb=s.sparql_memory_mb,
+                                               max_rows=s.sparql_max_rows)
+        return self._runner
+
+    def sparql(self, prepared, *, media_type: str, timeout_s: float | None = None,
+               default_graph_uris=(), named_graph_uris=()):
+        """Run a query already through kg.sparql.prepare_query in the sandboxed worker pool."""
+        return self.runner.run(prepared, media_type=media_type, timeout_s=timeout_s,
+                               default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris)
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None

@@ -1,0 +1,95 @@
+"""The embedded graph store of one artifact (pyoxigraph on disk), for trusted queries only.
+
+User-supplied SPARQL never runs here: it goes through kg.sparql (gate) and
+kg.sparql_worker (a killable process). These helpers run queries we wrote ourselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+log = logging.getLogger(__name__)
+
+GRAPH_FORMATS = {
+    "turtle": (ox.RdfFormat.TURTLE, "text/turtle"),
+    "xml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
+    "json-ld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
+    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+}
+DATASET_FORMATS = {
+    "trig": (ox.RdfFormat.TRIG, "application/trig"),
+    "nquads": (ox.RdfFormat.N_QUADS, "application/n-quads"),
+}
+FORMAT_ALIASES = {"ttl": "turtle", "rdfxml": "xml", "rdf": "xml", "rdf+xml": "xml", "jsonld": "json-ld",
+                  "json": "json-ld", "ntriples": "nt", "n-triples": "nt", "nq": "nquads", "n-quads": "nquads"}
+
+
+def term_value(term) -> tuple[str, str | None]:
+    """(lexical value, language tag or None) of a pyoxigraph term."""
+    if isinstance(term, ox.Literal):
+        return term.value, term.language
+    return term.value, None
+
+
+class GraphStore:
+    """Read-only access to an artifact's store directory; safe to open from many processes."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._store = ox.Store.read_only(str(self.path))
+
+    @property
+    def raw(self) -> ox.Store:
+        return self._store
+
+    def select(self, sparql: str, **bindings) -> list[dict[str, tuple[str, str | None]]]:
+        """Run a SELECT over the union of all graphs; values as (value, lang)."""
+        substitutions = {ox.Variable(k): v for k, v in bindings.items()}
+        solutions = self._store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions or None)
+        names = [v.value for v in solutions.variables]
+        out = []
+        for row in solutions:
+            out.append({n: term_value(row[n]) for n in names if row[n] is not None})
+        return out
+
+    def rows(self, sparql: str) -> Iterator[tuple]:
+        for row in self._store.query(sparql, use_default_graph_as_union=True):
+            yield tuple(row)
+
+    def union_triples(self, subject: str | None = None) -> set[ox.Triple]:
+        """Distinct triples of the union graph (optionally those about one subject)."""
+        where = f"<{subject}> ?p ?o . BIND(<{subject}> AS ?s)" if subject else "?s ?p ?o"
+        result = self._store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", use_default_graph_as_union=True)
+        return set(result)
+
+    def serialize(self, fmt: str, prefixes: dict[str, str] | None = None, subject: str | None = None) -> bytes:
+        """The union graph (or one resource's description) in a graph format."""
+        fmt = FORMAT_ALIASES.get(fmt, fmt)
+        if fmt in DATASET_FORMATS:
+            return self._store.dump(format=DATASET_FORMATS[fmt][0])
+        rdf_format = GRAPH_FORMATS[fmt][0]
+        triples = sorted(self.union_triples(subject), key=str)
+        kwargs = {"prefixes": prefixes} if prefixes and fmt in ("turtle", "xml") else {}
+        return ox.serialize(triples, format=rdf_format, **kwargs)
+
+    def count_triples(self) -> int:
+        return len(self._store)
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs())
+
+
+def write_store(path: str | os.PathLike, nquads: bytes | Iterable[bytes]) -> int:
+    """Bulk-load N-Quads into a new store directory and flush it; returns the quad count."""
+    store = ox.Store(str(path))
+    store.bulk_load(nquads if isinstance(nquads, bytes) else b"".join(nquads), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    store.optimize()
+    count = len(store)
+    del store
+    return count

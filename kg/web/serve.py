@@ -1,0 +1,37 @@
+"""Run the app under gunicorn (production) or Flask's development server."""
+
+from __future__ import annotations
+
+import logging
+
+from kg.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run_server(settings: Settings, dev: bool = False) -> None:
+    from kg.web import create_app
+
+    logging.getLogger("kg").setLevel(logging.INFO)
+    if dev:
+        create_app(settings).run(host=settings.host, port=settings.port, threaded=True)
+        return
+    from gunicorn.app.base import BaseApplication
+
+    class _App(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{settings.host}:{settings.port}")
+            self.cfg.set("workers", settings.workers)
+            self.cfg.set("threads", 4)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            app = create_app(settings)
+            app.extensions["kg"].load()  # fail fast and warm up before taking traffic
+            return app
+
+    print(f"serving on http://{settings.host}:{settings.port}  (Ctrl-C stops)", flush=True)
+    _App().run()

@@ -1,0 +1,132 @@
+"""Natural-language lookup: label hits first, then BM25 + character n-grams + dense vectors fused by rank."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from search.index import ConceptIndex
+from search.lexical import MATCH_TYPES, READING, analyze
+from search.normalize import strip_question
+
+log = logging.getLogger(__name__)
+
+SIGNALS = ("bm25", "ngram", "dense")
+RRF_K = 60
+DEPTH = 50
+# Confidence below which a hybrid hit is not an answer; chosen on the dev queries (make eval).
+DEFAULT_THRESHOLD = 0.3
+LABEL_CONFIDENCE = {0: 1.0, 1: 0.97, 2: 0.95, READING: 0.9}
+
+
+@dataclass(frozen=True)
+class Hit:
+    uri: str
+    pref_label: str
+    lang: str
+    matched_label: str
+    match_type: str  # prefLabel | altLabel | hiddenLabel | reading | hybrid
+    score: float  # calibrated confidence in [0, 1]
+    scores: dict[str, float] = field(default_factory=dict)
+    definition: str = ""
+    confident: bool = True
+
+    def as_dict(self) -> dict:
+        return {"uri": self.uri, "prefLabel": self.pref_label, "lang": self.lang, "matchedLabel": self.matched_label,
+                "matchType": self.match_type, "score": round(self.score, 4),
+                "scores": {k: round(v, 4) for k, v in self.scores.items()}, "definition": self.definition,
+                "confident": self.confident}
+
+
+class Searcher:
+    """Ranks concepts of one ConceptIndex for free-text queries and prefixes."""
+
+    def __init__(self, index: ConceptIndex, embedder=None, threshold: float = DEFAULT_THRESHOLD):
+        self.index = index
+        self.embedder = embedder
+        self.threshold = threshold
+
+    def _hit(self, doc_id: int, matched: str, match_type: str, score: float, scores: dict[str, float],
+             threshold: float) -> Hit:
+        doc = self.index.docs[doc_id]
+        return Hit(doc.uri, doc.pref_label, doc.lang, matched, match_type, score, scores,
+                   doc.definitions[0] if doc.definitions else "", score >= threshold)
+
+    def signal_lists(self, query: str, signals: Sequence[str] = SIGNALS) -> dict[str, list[tuple[int, float]]]:
+        """Each signal's ranked (doc, score) list for the query."""
+        lists: dict[str, list[tuple[int, float]]] = {}
+        if "bm25" in signals:
+            lists["bm25"] = self.index.bm25.search(analyze(query), DEPTH)
+        if "ngram" in signals:
+            lists["ngram"] = self.index.ngrams.search(query, DEPTH)
+        if "dense" in signals and self.embedder is not None and self.index.faiss is not None:
+            vector = self.embedder.encode_queries([query])[0]
+            share = self.embedder.known_word_share(query)
+            # A query the model barely knows gets no dense opinion (it would inject noise).
+            lists["dense"] = self.index.dense_search(vector, DEPTH) if share >= 0.5 else []
+        return lists
+
+    def suggest(self, text: str, limit: int = 10, threshold: float | None = None,
+                signals: Sequence[str] = SIGNALS, include_unconfident: bool = False) -> list[Hit]:
+        """Best concepts for a question, best first; empty when nothing is a confident answer."""
+        threshold = self.threshold if threshold is None else threshold
+        query = strip_question(text)
+        if not query or not len(self.index):
+            return []
+        hits: list[Hit] = []
+        seen: set[int] = set()
+        for label_hit in self.index.labels.lookup(query):
+            seen.add(label_hit.doc)
+            hits.append(self._hit(label_hit.doc, label_hit.label, MATCH_TYPES[label_hit.rank],
+                                  LABEL_CONFIDENCE[label_hit.rank], {"label": 1.0}, threshold))
+        lists = self.signal_lists(query, signals)
+        fused: dict[int, float] = {}
+        per_signal: dict[int, dict[str, float]] = {}
+        for name, ranked in lists.items():
+            for rank, (doc, score) in enumerate(ranked):
+                fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
+                per_signal.setdefault(doc, {})[name] = score
+        for doc in sorted(fused, key=lambda d: -fused[d]):
+            if doc in seen:
+                continue
+            scores = per_signal[doc]
+            confidence = self._confidence(scores)
+            hits.append(self._hit(doc, self._matched_label(doc, query), "hybrid", confidence,
+                                  {**scores, "rrf": fused[doc]}, threshold))
+        hits = self._demote_antonyms(hits)
+        if not include_unconfident:
+            hits = [h for h in hits if h.confident]
+        return hits[:limit]
+
+    @staticmethod
+    def _confidence(scores: dict[str, float]) -> float:
+        # Character n-gram and dense cosines live in [0, 1]; BM25 is squashed. The best signal speaks.
+        bm25 = scores.get("bm25", 0.0)
+        return max(scores.get("ngram", 0.0), scores.get("dense", 0.0) * 0.9, 1 - np.exp(-bm25 / 12))
+
+    def _matched_label(self, doc_id: int, query: str) -> str:
+        doc = self.index.docs[doc_id]
+        labels = [*doc.pref_labels.values(), *(t for t, _ in doc.alt_labels)]
+        q = set(query)
+        return max(labels, key=lambda label: len(q & set(label)) / (len(set(label)) or 1), default=doc.pref_label)
+
+    def _demote_antonyms(self, hits: list[Hit]) -> list[Hit]:
+        """A concept whose antonym ranks above it is moved below every other hit (never 'similar')."""
+        kept, demoted = [], []
+        above: set[str] = set()
+        for hit in hits:
+            antonyms = set(self.index.docs[self.index.by_uri[hit.uri]].antonyms)
+            if antonyms & above:
+                demoted.append(hit)
+            else:
+                kept.append(hit)
+                above.add(hit.uri)
+        return kept + demoted
+
+    def complete(self, prefix: str, limit: int = 10) -> list[Hit]:
+        """Autocomplete: concepts with a label or reading starting with prefix, one row each."""
+        return [self._hit(h.doc, h.label, MATCH_TYPES[h.rank], 1.0, {"label": 1.0}, 0.0)
+                for h in self.index.labels.prefix(prefix.rstrip("*"), limit)]

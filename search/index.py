@@ -1,0 +1,168 @@
+"""ConceptIndex: every searchable concept with its lexical indexes and faiss vectors, saved as files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from search.lexical import ALT, HIDDEN, PREF, BM25Index, CharNgramIndex, LabelIndex, analyze
+
+log = logging.getLogger(__name__)
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+KGO = "https://jaterm.example.org/kgo#"
+INDEX_VERSION = 1
+
+# One row per (concept, property, value): labels, definitions and antonym edges, from any SKOS graph.
+CONCEPT_ROWS_QUERY = f"""
+PREFIX skos: <{SKOS}>
+PREFIX kgo: <{KGO}>
+SELECT ?c ?p ?o WHERE {{
+  ?c a skos:Concept .
+  ?c ?p ?o .
+  VALUES ?p {{ skos:prefLabel skos:altLabel skos:hiddenLabel skos:definition kgo:antonym skos:inScheme
+              kgo:headwordConfidence }}
+}}
+"""
+
+
+@dataclass
+class ConceptDoc:
+    """What search needs to know about one concept."""
+
+    uri: str
+    pref_labels: dict[str, str] = field(default_factory=dict)  # lang -> label
+    alt_labels: list[list[str]] = field(default_factory=list)  # [text, lang]
+    hidden_labels: list[str] = field(default_factory=list)
+    definitions: list[str] = field(default_factory=list)
+    antonyms: list[str] = field(default_factory=list)
+    schemes: list[str] = field(default_factory=list)
+    headword_confidence: float = 1.0
+
+    @property
+    def pref_label(self) -> str:
+        return self.pref_labels.get("ja") or next(iter(self.pref_labels.values()), self.uri)
+
+    @property
+    def lang(self) -> str:
+        return "ja" if "ja" in self.pref_labels else next(iter(self.pref_labels), "ja")
+
+    def text(self) -> str:
+        """Text that represents the concept for BM25, n-grams and embeddings."""
+        labels = [*self.pref_labels.values(), *(t for t, _ in self.alt_labels)]
+        return "。".join([" / ".join(labels), *self.definitions])
+
+
+def concept_docs_from_rows(rows: Iterable[tuple[str, str, str, str | None]]) -> list[ConceptDoc]:
+    """Group (concept, property, value, lang) rows into ConceptDocs, sorted by URI."""
+    docs: dict[str, ConceptDoc] = {}
+    for c, p, o, lang in rows:
+        doc = docs.setdefault(c, ConceptDoc(c))
+        name = p.rsplit("#", 1)[-1]
+        if name == "prefLabel":
+            doc.pref_labels.setdefault(lang or "", o)
+        elif name == "altLabel":
+            doc.alt_labels.append([o, lang or ""])
+        elif name == "hiddenLabel":
+            doc.hidden_labels.append(o)
+        elif name == "definition":
+            doc.definitions.append(o)
+        elif name == "antonym":
+            doc.antonyms.append(o)
+        elif name == "inScheme":
+            doc.schemes.append(o)
+        elif name == "headwordConfidence":
+            doc.headword_confidence = float(o)
+    for doc in docs.values():
+        doc.alt_labels.sort()
+        doc.hidden_labels.sort()
+        doc.definitions.sort()
+        doc.antonyms.sort()
+    return [docs[k] for k in sorted(docs)]
+
+
+class ConceptIndex:
+    """Lexical indexes (rebuilt on load, deterministic) plus dense vectors (stored)."""
+
+    def __init__(self, docs: Sequence[ConceptDoc], vectors: np.ndarray | None, model_id: str | None):
+        self.docs = list(docs)
+        self.by_uri = {d.uri: i for i, d in enumerate(self.docs)}
+        self.model_id = model_id
+        self.labels = LabelIndex()
+        english: dict[str, set[str]] = {}
+        analysed = []
+        for i, doc in enumerate(self.docs):
+            for label in doc.pref_labels.values():
+                self.labels.add(i, label, PREF)
+            for text, _lang in doc.alt_labels:
+                self.labels.add(i, text, ALT)
+            for text in doc.hidden_labels:
+                self.labels.add(i, text, HIDDEN)
+            label_text = " ".join([*doc.pref_labels.values(), *(t for t, _ in doc.alt_labels)])
+            # Labels count twice: a term named in the query should beat one merely mentioned.
+            analysed.append(analyze(label_text) * 2 + analyze(" ".join(doc.definitions)))
+            for word in re.findall(r"[a-z]{3,}", " ".join(analysed[-1])):
+                english.setdefault(word, set()).add(i)
+        self.labels.freeze()
+        self.bm25 = BM25Index(analysed)
+        self.ngrams = CharNgramIndex([doc.text() for doc in self.docs])
+        self.vectors = vectors
+        self.faiss = None
+        if vectors is not None and len(vectors):
+            import faiss  # heavy import kept out of module import time
+
+            self.faiss = faiss.IndexFlatIP(vectors.shape[1])
+            self.faiss.add(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def dense_search(self, query_vector: np.ndarray, k: int = 50) -> list[tuple[int, float]]:
+        if self.faiss is None or not np.any(query_vector):
+            return []
+        scores, ids = self.faiss.search(query_vector.reshape(1, -1).astype(np.float32), min(k, len(self.docs)))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+
+def build_index(docs: Sequence[ConceptDoc], embedder, out_dir: str | os.PathLike,
+                progress: Callable[[Iterable], Iterable] = lambda it: it, batch: int = 256) -> dict:
+    """Encode docs and write the index files into out_dir; returns the index manifest."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    texts = [doc.text() for doc in docs]
+    chunks = []
+    for start in progress(range(0, len(texts), batch)):
+        chunks.append(embedder.encode_documents(texts[start : start + batch]))
+    vectors = np.vstack(chunks).astype(np.float32) if chunks else np.zeros((0, embedder.dimension), np.float32)
+    np.save(out / "vectors.npy", vectors)
+    with (out / "docs.jsonl").open("w", encoding="utf-8") as f:
+        for doc in docs:
+            f.write(json.dumps(asdict(doc), ensure_ascii=False) + "\n")
+    manifest = {"version": INDEX_VERSION, "model_id": embedder.model_id, "dimension": int(embedder.dimension),
+                "query_prefix": embedder.query_prefix, "document_prefix": embedder.document_prefix,
+                "concepts": len(docs)}
+    (out / "index.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    return manifest
+
+
+def read_manifest(index_dir: str | os.PathLike) -> Mapping:
+    return json.loads((Path(index_dir) / "index.json").read_text(encoding="utf-8"))
+
+
+def load_index(index_dir: str | os.PathLike) -> ConceptIndex:
+    """Load what build_index wrote."""
+    path = Path(index_dir)
+    manifest = read_manifest(path)
+    docs = []
+    with (path / "docs.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            docs.append(ConceptDoc(**json.loads(line)))
+    vectors = np.load(path / "vectors.npy")
+    return ConceptIndex(docs, vectors, manifest["model_id"])

@@ -1,0 +1,152 @@
+"""Lexical signals: label/reading lookup, prefix completion, BM25 over lemmas, character n-grams."""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.tokenize import CONTENT_POS, tokenize
+from search.normalize import loose_key, normalize
+
+PREF, ALT, HIDDEN, READING = 0, 1, 2, 3
+MATCH_TYPES = {PREF: "prefLabel", ALT: "altLabel", HIDDEN: "hiddenLabel", READING: "reading"}
+
+
+@dataclass(frozen=True, slots=True)
+class LabelHit:
+    doc: int
+    label: str
+    rank: int  # PREF < ALT < HIDDEN < READING (Skosmos precedence)
+
+
+def analyze(text: str) -> list[str]:
+    """BM25 terms: content-word lemmas, NFKC-lowercased, plus English origins of loanwords."""
+    terms = []
+    for token in tokenize(text):
+        if token.pos in CONTENT_POS:
+            terms.append(unicodedata.normalize("NFKC", token.lemma).lower())
+            if token.origin:
+                terms.append(token.origin.lower())
+    return terms
+
+
+def reading_key(text: str) -> str:
+    """Loose key of the UniDic reading: 呼損率 -> コソンリツ -> コソンリツ."""
+    return loose_key("".join(token.reading for token in tokenize(normalize(text))))
+
+
+def _char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3)) -> dict[str, int]:
+    text = normalize(text)
+    grams: dict[str, int] = defaultdict(int)
+    for n in sizes:
+        for i in range(len(text) - n + 1):
+            grams[text[i : i + n]] += 1
+    return grams
+
+
+class CharNgramIndex:
+    """TF-IDF cosine over character 2-3-grams (sublinear tf), as an inverted index."""
+
+    def __init__(self, texts: Sequence[str]):
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        doc_grams = [_char_ngrams(t) for t in texts]
+        df: dict[str, int] = defaultdict(int)
+        for grams in doc_grams:
+            for g in grams:
+                df[g] += 1
+        n = max(1, len(texts))
+        self.idf = {g: math.log((1 + n) / (1 + c)) + 1 for g, c in df.items()}
+        for i, grams in enumerate(doc_grams):
+            weights = {g: (1 + math.log(c)) * self.idf[g] for g, c in grams.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            for g, w in weights.items():
+                self.postings[g].append((i, w / norm))
+
+    def search(self, query: str, k: int = 50) -> list[tuple[int, float]]:
+        grams = _char_ngrams(query)
+        weights = {g: (1 + math.log(c)) * self.idf[g] for g, c in grams.items() if g in self.idf}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        if not norm:
+            return []
+        scores: dict[int, float] = defaultdict(float)
+        for g, w in weights.items():
+            for doc, dw in self.postings[g]:
+                scores[doc] += w / norm * dw
+        return sorted(scores.items(), key=lambda item: -item[1])[:k]
+
+
+class BM25Index:
+    """Okapi BM25 (k1=1.5, b=0.75) over analysed terms, with an inverted index for speed."""
+
+    def __init__(self, docs: Sequence[list[str]], k1: float = 1.5, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.lengths = [len(d) for d in docs]
+        self.avgdl = (sum(self.lengths) / len(docs)) if docs else 0.0
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, terms in enumerate(docs):
+            counts: dict[str, int] = defaultdict(int)
+            for t in terms:
+                counts[t] += 1
+            for t, c in counts.items():
+                self.postings[t].append((i, c))
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+
+    def search(self, terms: Sequence[str], k: int = 50) -> list[tuple[int, float]]:
+        scores: dict[int, float] = defaultdict(float)
+        for t in set(terms):
+            for doc, tf in self.postings.get(t, ()):
+                denom = tf + self.k1 * (1 - self.b + self.b * self.lengths[doc] / (self.avgdl or 1))
+                scores[doc] += self.idf[t] * tf * (self.k1 + 1) / denom
+        return sorted(((d, s) for d, s in scores.items() if s > 0), key=lambda item: -item[1])[:k]
+
+
+class LabelIndex:
+    """Exact, normalised and reading lookups over labels, plus sorted keys for prefix search."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, list[LabelHit]] = defaultdict(list)
+        self.prefix_keys: list[tuple[str, int, str, int]] = []  # (key, doc, label, rank)
+
+    def add(self, doc: int, label: str, rank: int) -> None:
+        keys = {loose_key(label)}
+        if rank != READING and re.search(r"[\u4e00-\u9fff]", label):
+            keys.add(reading_key(label))
+        for key in keys:
+            if key and all(h.doc != doc or h.rank > rank for h in self.by_key[key]):
+                self.by_key[key].append(LabelHit(doc, label, rank if key == loose_key(label) else READING))
+                self.prefix_keys.append((key, doc, label, rank if key == loose_key(label) else READING))
+
+    def freeze(self) -> None:
+        self.prefix_keys.sort()
+
+    def lookup(self, text: str) -> list[LabelHit]:
+        hits = list(self.by_key.get(loose_key(text), ()))
+        if not hits and re.search(r"[\u3040-\u30ff]", text):
+            hits = [LabelHit(h.doc, h.label, READING) for h in self.by_key.get(reading_key(text), ())]
+        best: dict[int, LabelHit] = {}
+        for hit in hits:
+            if hit.doc not in best or hit.rank < best[hit.doc].rank:
+                best[hit.doc] = hit
+        return sorted(best.values(), key=lambda h: (h.rank, h.doc))
+
+    def prefix(self, text: str, limit: int = 10) -> list[LabelHit]:
+        """Labels whose loose key (or reading) starts with text, one per concept, best rank first."""
+        key = loose_key(text)
+        if not key:
+            return []
+        start = bisect.bisect_left(self.prefix_keys, (key,))
+        best: dict[int, LabelHit] = {}
+        for k, doc, label, rank in self.prefix_keys[start:]:
+            if not k.startswith(key):
+                break
+            if doc not in best or (rank, len(label)) < (best[doc].rank, len(best[doc].label)):
+                best[doc] = LabelHit(doc, label, rank)
+            if len(best) >= limit * 20:
+                break
+        return sorted(best.values(), key=lambda h: (h.rank, len(h.label), h.label))[:limit]

@@ -1,0 +1,47 @@
+"""Japanese normalisation applied identically to labels and queries."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ingest.terms import label_key
+
+# 「〜とは」「〜って何」「〜の意味」「〜を教えて」 and question marks wrap the thing asked about.
+_WRAPPERS = re.compile(
+    r"(?:とは(?:何|なに|なん)?(?:です|でしょう)?か?|って(?:何|なに|なん)(?:です|でしょう)?か?|ってなに|とはなに|"
+    r"の意味(?:は|を教えて(?:ください)?)?|の意味を?知りたい|を教えて(?:ください|下さい)?|について(?:教えて)?|"
+    r"(?:は|って)(?:何|なに|どういう意味)(?:です)?か?|の定義|ってどういう意味|とは何ぞや|は\?)"
+    r"[\s?？!！。]*$"
+)
+_TRAILING = re.compile(r"[\s?？!！。、]+$")
+_KATAKANA_LONG = re.compile(r"(?<=[\u30a1-\u30fa])[ｰ\-‐‑–—〜~](?=[\u30a1-\u30fa]|$)")
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower-case Latin, hiragana -> katakana, one long-vowel mark, no spaces or middle dots."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(chr(ord(ch) + 0x60) if "\u3041" <= ch <= "\u3096" else ch for ch in text)
+    text = _KATAKANA_LONG.sub("ー", text)
+    return re.sub(r"[\s・･·]", "", text)
+
+
+def loose_key(text: str) -> str:
+    """normalize() without long-vowel marks, so オペレータ and オペレーター meet."""
+    return label_key(text)
+
+
+def strip_question(text: str) -> str:
+    """The thing asked about, without question wrappers: 「AHTって何?」 -> 「AHT」."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = _WRAPPERS.sub("", text).strip()
+        text = _TRAILING.sub("", text)
+    return text or previous or ""
+
+
+def is_kana(text: str) -> bool:
+    text = normalize(text)
+    return bool(text) and all("\u30a1" <= ch <= "\u30ff" for ch in text)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.layout import segment
+from ingest.reader import read_document
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def entries(name):
+    seg = segment(read_document(DATA / name))
+    return seg, [(e.headword, e.span.line_start, e.span.line_end) for e in seg.entries]
+
+
+def test_headword_blank_definition_layout_with_kana_row_header():
+    seg, found = entries("headword_blank_000.txt")
+    assert seg.layout == "headworded"
+    assert found[0] == ("カスタマーエクスペリエンス", 5, 5)
+    assert [h for h, _, _ in found] == ["カスタマーエクスペリエンス", "カスタマーサービス", "コストセンター",
+                                        "コミュニケーター/CM (Communicator)"]
+    assert 1 not in [s for _, s, _ in found]  # 「頭文字: か行」 is a section, not an entry
+
+
+def test_bare_definitions_keep_continuation_lines_with_their_entry():
+    seg, found = entries("bare_001.txt")
+    assert seg.layout == "bare"
+    assert (None, 5, 6) in found  # 「…待っている状態。」 + 「待ち呼(まちこ)とも言う。」
+    assert (None, 7, 7) in found  # 「コールセンター業界では委託元企業のことをいう。」 is its own entry
+    assert len(found) == 8
+
+
+def test_headword_line_layout_with_english_headword():
+    _, found = entries("headword_line_002.txt")
+    assert [h for h, _, _ in found] == ["定型応答", "平均処理時間(AHT)", "平均応答時間", "Time To Resolution (TTR)"]
+
+
+def test_sections_bullets_commentary_and_table_rows():
+    seg, found = entries("sections_003.txt")
+    heads = [h for h, _, _ in found]
+    assert heads == ["チャネル", "マルチチャネル", "オムニチャネル", "カスタマーサービス", "カスタマーサポート",
+                     "カスタマーサクセス"]
+    assert ("チャネル", 2, 4) in found
+    assert 11 in seg.skipped and 12 in seg.skipped  # chatty commentary is not an entry
+    assert 13 not in [s for _, s, _ in found]  # 「CS(その他)」 heads the table
+
+
+def test_article_titles_attach_to_the_definition_above():
+    seg, _ = entries("article_004.txt")
+    by_line = {e.span.line_start: e for e in seg.entries}
+    assert by_line[2].title.startswith("コールセンターのアウトバウンド業務とは")
+    assert by_line[5].title.startswith("コールセンターにおけるACW(平均後処理時間)とは")
+    assert by_line[5].span.line_end == 8
+    assert "▼" not in by_line[5].definition

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ingest.pipeline import ingest_paths
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def test_a_broken_file_is_reported_and_the_rest_still_ingests(tmp_path):
+    (tmp_path / "binary.txt").write_bytes(os.urandom(2048))
+    (tmp_path / "empty.txt").write_bytes(b"")
+    paths = [*sorted(DATA.glob("*.txt")), tmp_path / "binary.txt", tmp_path / "empty.txt"]
+    concepts, report = ingest_paths(paths)
+    assert len(report.documents) == 5
+    assert any(e.startswith(str(tmp_path / "binary.txt")) for e in report.errors)
+    assert any("empty.txt: empty file" in e for e in report.errors)
+    labels = {c.pref_label for c in concepts}
+    assert {"コストセンター", "プロフィットセンター", "平均処理時間", "マルチチャネル"} <= labels
+
+
+def test_the_same_term_in_two_glossaries_is_one_concept_with_both_definitions():
+    concepts, _ = ingest_paths(sorted(DATA.glob("*.txt")))
+    service = next(c for c in concepts if c.pref_label == "カスタマーサービス")
+    assert {d.span.doc for d in service.definitions} == {"headword_blank_000.txt", "sections_003.txt"}
+
+
+def test_relation_targets_that_no_glossary_defines_become_concepts():
+    concepts, report = ingest_paths([DATA / "headword_blank_000.txt"])
+    profit = next(c for c in concepts if c.pref_label == "プロフィットセンター")
+    assert not profit.defined
+    cost = next(c for c in concepts if c.pref_label == "コストセンター")
+    assert [r.kind.value for r in cost.relations] == ["antonym"]
+    assert "プロフィットセンター" in report.undefined_targets
+
+
+def test_recovered_headwords_carry_evidence_and_confidence():
+    concepts, _ = ingest_paths([DATA / "article_004.txt"])
+    acw = next(c for c in concepts if c.pref_label == "平均後処理時間")
+    assert acw.headword_evidence == "article_title"
+    assert 0 < acw.headword_confidence < 1
+    assert {"ACW", "After Call Work"} <= {label.text for label in acw.labels}
