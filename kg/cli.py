@@ -156,3 +156,40 @@ def info(ctx: click.Context) -> None:
     if path is None:
         raise IndexNotReady("no built artifact yet: run `python -m kg build`")
     click.echo(json.dumps(read_artifact_manifest(path), ensure_ascii=False, indent=2))
+
+
+@main.group("eval")
+def eval_group() -> None:
+    """Quality against the hand-annotated gold in data/gold (dev and held-out splits)."""
+
+
+@eval_group.command("extract")
+@click.option("--gold", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None)
+@click.pass_context
+def eval_extract(ctx: click.Context, gold: Path | None) -> None:
+    """Entry, headword, relation, abbreviation and reading scores per document."""
+    from kg.config import PROJECT_ROOT
+    from kg.evaluation.extract import evaluate, report
+
+    settings = _settings(ctx)
+    click.echo(report(evaluate(settings.corpus_dir, gold or PROJECT_ROOT / "data" / "gold" / "extraction")))
+
+
+@eval_group.command("search")
+@click.option("--queries", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.option("--tune", is_flag=True, help="Also print the no-answer threshold that is best on the dev split.")
+@click.option("--failures", "show_failures", is_flag=True, help="List held-out queries answered wrongly.")
+@click.pass_context
+def eval_search(ctx: click.Context, queries: Path | None, tune: bool, show_failures: bool) -> None:
+    """Recall@1/@5, MRR and no-answer precision/recall on the hand-written query set."""
+    from kg.config import PROJECT_ROOT
+    from kg.evaluation.search import best_threshold, failures, load_queries, report
+    from kg.service import Service
+
+    items = load_queries(queries or PROJECT_ROOT / "data" / "gold" / "queries.jsonl")
+    searcher = Service(_settings(ctx)).artifact.searcher
+    if tune:
+        click.echo(f"best threshold on dev: {best_threshold(searcher, items):.2f}")
+    click.echo(report(searcher, items))
+    if show_failures:
+        click.echo("\n".join(failures(searcher, items)))

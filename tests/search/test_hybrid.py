@@ -1,0 +1,51 @@
+"""Search behaviour on the index built from the bundled corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def first(service, query):
+    hits = service.suggest(query, limit=5)
+    return hits[0] if hits else None
+
+
+@pytest.mark.parametrize(("query", "label"), [
+    ("放棄呼率", "放棄呼率"),
+    ("AHTって何", "AHT"),
+    ("ｶｽﾀﾏｰｻｸｾｽ", "カスタマーサクセス"),
+    ("こーるせんたー", "コールセンター"),
+    ("first contact resolution", "First Contact Resolution"),
+    ("まちこ", "まちこ"),
+])
+def test_label_and_normalised_hits_come_first(service, query, label):
+    hit = first(service, query)
+    assert hit is not None and hit.match_type != "hybrid"
+    assert hit.matched_label == label
+
+
+def test_kana_reading_finds_a_kanji_term(service):
+    hit = first(service, "こそんりつ")
+    assert hit.pref_label == "呼損率" and hit.match_type == "reading"
+
+
+def test_paraphrase_finds_the_abandoned_call_concepts(service):
+    labels = [h.pref_label for h in service.suggest("電話がつながる前に切られた割合は?", limit=5)]
+    assert {"呼損率", "呼損", "放棄呼"} & set(labels)
+
+
+def test_each_concept_appears_once(service):
+    hits = service.suggest("カスタマー", limit=20)
+    assert len({h.uri for h in hits}) == len(hits)
+
+
+def test_hits_explain_themselves(service):
+    hit = service.suggest("後処理にかかる時間の平均", limit=1)[0]
+    assert hit.match_type == "hybrid"
+    assert {"bm25", "ngram"} <= set(hit.scores)
+    assert hit.definition
+
+
+def test_autocomplete_matches_kana_prefixes(service):
+    labels = [h.pref_label for h in service.complete("かす")]
+    assert any(label.startswith("カスタマー") for label in labels)
