@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from ingest.gojuon import collation_key, is_ordered
 from ingest.records import Entry, Label, LabelKind, Relation, RelationKind, Term
 from ingest.terms import ParsedName, clean_label, definition_subject, is_acronym, label_key, label_lang, parse_name
 
@@ -37,11 +39,15 @@ def labels_from_relations(relations: Sequence[Relation]) -> list[Label]:
     return labels
 
 
+TITLE_TOPIC = re.compile(r"^(?:コールセンター(?:における|の))(?P<term>[A-Za-z\u30a0-\u30ff\u4e00-\u9fff]+?)(?:の|例文|とは)")
+
+
 def title_term(title: str) -> ParsedName | None:
     """The term an article title names: 「コールセンターにおけるACW(平均後処理時間)とは?…」."""
     m = TITLE_TERM.match(title.strip())
     if not m:
-        return None
+        topic = TITLE_TOPIC.match(title.strip())
+        return parse_name(topic["term"]) if topic else None
     term = m["term"].strip()
     term = re.sub(r"の(?:違い|意味|重要性)$", "", term)
     if "とアウトバウンド" in term or "と" in term and not re.search(r"[(（]", term):
@@ -113,6 +119,10 @@ class DefinitionMatcher:
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {g: w / norm for g, w in weights.items()}
 
+    def scores(self, definition: str) -> list[float]:
+        query = self._weigh(_bigrams(definition))
+        return [sum(w * vector.get(g, 0.0) for g, w in query.items()) for vector in self.weighted]
+
     def best(self, definition: str, exclude_doc: str) -> tuple[Term, float] | None:
         query = self._weigh(_bigrams(definition))
         best: tuple[Term, float] | None = None
@@ -125,53 +135,169 @@ class DefinitionMatcher:
         return best
 
 
-MENTION = re.compile(r"(?:^|[。．]\s*)(?P<name>[A-Za-z\u30a0-\u30ff\u4e00-\u9fff][A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff/]{1,19})(?:は、|には、|によって|を実施する|が多ければ|が長い)")
-
-
+# Compound terms may hold okurigana (待ち呼, 問い合わせ) but never a particle (コールセンターの離職率).
+_NAME = r"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff](?:[A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff/]|[ちりしきいえけせめれじび](?=[\u4e00-\u9fff]))*"
+# A later sentence that talks about the defined term: 「…。放棄呼率は、…」「適切なリスクマネジメントを実施する」.
+MENTION = re.compile(
+    r"(?<![A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff])[「『]?(?P<name>" + _NAME + r")[」』]?"
+    r"(?:は、|は(?=[^、。]{2})|には、|では、|によって|を実施|を行な?う|をもとに|が(?:多|長|高|低|必要|豊富|発生|短)|"
+    r"といった使い方|の短縮)"
+)
+# 「…発信することを架電という」: the definition names its own term.
+DEFINED_AS = re.compile(r"(?:こと|もの)を[「『]?(?P<name>" + _NAME + r")[」』]?と(?:いう|言う|呼ぶ)")
+QUOTED_SUBJECT = re.compile(r"^[「『](?P<name>[^「」『』]{2,30})[」』]\s*(?:は|とは)")
 # Sentence subjects that are generic words, never the defined term.
-MENTION_STOP = frozenset({"業務内容", "企業", "顧客", "お客様", "数値", "これ", "それ", "担当者", "目的", "場合"})
+MENTION_STOP = frozenset({"業務内容", "企業", "顧客", "お客様", "数値", "これ", "それ", "担当者", "目的", "場合",
+                          "電話", "スタッフ", "管理者", "システム", "一般", "具体", "主", "基本"})
+# Candidate scores by evidence, before the document-order and similarity adjustments.
+TITLE, QUOTED, MENTIONED, SELF_ALT, SELF_EXPANSION, SELF_ABBREVIATION = 0.9, 0.85, 0.75, 0.7, 0.45, 0.4
+POOL_BASE = 0.2
+ORDER_BONUS, ORDER_PENALTY = 0.1, 0.25
+DENSE_WEIGHT = 0.15
 
 
-def subject_mentions(definition: str) -> list[str]:
-    """Names that later sentences of a bare definition talk about: 「…指標。放棄呼率は、…」."""
-    sentences_after_first = definition.split("。", 1)[1] if "。" in definition else ""
-    return [m["name"] for m in MENTION.finditer("。" + sentences_after_first)
-            if "の" not in m["name"] and not m["name"].endswith("的") and m["name"] not in MENTION_STOP]
+def subject_mentions(definition: str) -> list[tuple[str, bool]]:
+    """Names a bare definition talks about after its first sentence: 「…指標。放棄呼率は、…」.
+
+    Each name comes with whether it opens its sentence (the strongest position for a topic).
+    """
+    rest = definition.split("。", 1)[1] if "。" in definition else ""
+    text = "。" + rest
+    out = []
+    for m in MENTION.finditer(text):
+        name = m["name"]
+        if len(name) < 2 or name.endswith("的") or name in MENTION_STOP:
+            continue
+        before = text[: m.start()].rstrip("「『")
+        opening = before.endswith("。") or re.search(r"。(?:コールセンター(?:の|における|では)|適切な|[^。、]{0,6}、)$",
+                                                     before) is not None
+        out.append((name, opening))
+    return out
 
 
-def recovered_term(entry: Entry, relations: Sequence[Relation], matcher: DefinitionMatcher | None) -> Term:
-    """A Term for a bare definition, its headword recovered from the strongest evidence found."""
-    labels = labels_from_relations(relations)
-    candidates: list[tuple[float, str, ParsedName]] = []
+@dataclass
+class Candidate:
+    score: float
+    evidence: str
+    name: ParsedName
+
+
+def own_candidates(entry: Entry, labels: list[Label]) -> list[Candidate]:
+    """Headword candidates found in the entry's own text and title."""
+    out: list[Candidate] = []
     if entry.title and (parsed := title_term(entry.title)):
-        candidates.append((0.9, "article_title", parsed))
-    for name in subject_mentions(entry.definition):
+        out.append(Candidate(TITLE, "article_title", parsed))
+    if (m := QUOTED_SUBJECT.match(entry.definition)) and (parsed := parse_name(m["name"])):
+        out.append(Candidate(QUOTED, "self_reference", parsed))
+    for m in DEFINED_AS.finditer(entry.definition):
+        if m["name"] not in MENTION_STOP and (parsed := parse_name(m["name"])):
+            out.append(Candidate(QUOTED, "self_reference", parsed))
+    for name, opening in subject_mentions(entry.definition)[:3]:
         if parsed := parse_name(name):
-            candidates.append((0.75, "subject_mention", parsed))
-            break
-    names = [label for label in labels if label.kind in (LabelKind.ALT, LabelKind.EXPANSION)]
-    for label in names:
-        if parsed := parse_name(label.text):
-            candidates.append((0.6 if label.kind is LabelKind.ALT else 0.45, "self_reference", parsed))
-    if matcher is not None:
-        match = matcher.best(entry.definition, entry.doc)
-        if match and match[1] >= 0.33:
-            term, score = match
-            other = ParsedName(term.pref_label, term.pref_lang, term.labels)
-            candidates.append((min(0.8, 0.25 + score), "other_glossary", other))
+            out.append(Candidate(MENTIONED if opening else MENTIONED - 0.2, "subject_mention", parsed))
     for label in labels:
-        if label.kind is LabelKind.ABBREVIATION and (parsed := parse_name(label.text)):
-            candidates.append((0.4, "self_reference", parsed))
+        score = {LabelKind.ALT: SELF_ALT, LabelKind.EXPANSION: SELF_EXPANSION,
+                 LabelKind.ABBREVIATION: SELF_ABBREVIATION}.get(label.kind)
+        if score is not None and (parsed := parse_name(label.text)):
+            out.append(Candidate(score, "self_reference", parsed))
+    return out
+
+
+Similarity = Callable[[Sequence[str], Sequence[str]], "np.ndarray"]
+
+
+def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: Sequence[Term],
+                      similarity: Similarity | None = None) -> list[Term]:
+    """Terms for bare definitions: own evidence, other glossaries' definitions, and gojūon order."""
+    by_doc: dict[str, list[tuple[Entry, Sequence[Relation], list[Label], list[Candidate]]]] = defaultdict(list)
+    for entry, relations in bare:
+        labels = labels_from_relations(relations)
+        by_doc[entry.doc].append((entry, relations, labels, own_candidates(entry, labels)))
+    # Confidently named bare entries help name their twins in the other bare glossary.
+    anchors = [Term(e, max(c, key=lambda x: x.score).name.pref, "ja", (), tuple(r),
+                    max(c, key=lambda x: x.score).score, "anchor")
+               for items in by_doc.values() for e, r, _, c in items if c and max(x.score for x in c) >= MENTIONED]
+    pool = [*stated, *anchors]
+    lexical = DefinitionMatcher(pool) if pool else None
+    dense = None
+    if similarity is not None and pool:
+        queries = [e.definition for items in by_doc.values() for e, _, _, _ in items]
+        dense = dict(zip(queries, similarity(queries, [t.entry.definition for t in pool]), strict=True))
+    out: list[Term] = []
+    for items in by_doc.values():
+        keys = [collation_key(max(c, key=lambda x: x.score).name.pref) if c and max(x.score for x in c) >= MENTIONED
+                else None for _, _, _, c in items]
+        ordered = is_ordered([k for k in keys if k])
+        for i, (entry, relations, labels, candidates) in enumerate(items):
+            pool_candidates = _pool_candidates(entry, pool, lexical, dense.get(entry.definition) if dense else None)
+            window = _window(keys, i) if ordered else None
+            scored = []
+            for cand in [*candidates, *pool_candidates]:
+                score = cand.score
+                if window is not None:
+                    key = collation_key(cand.name.pref)
+                    inside = (window[0] is None or window[0] <= key) and (window[1] is None or key <= window[1])
+                    score += ORDER_BONUS if inside else -ORDER_PENALTY * (0.4 if cand.evidence == "article_title" else 1)
+                scored.append(Candidate(min(score, 0.95), cand.evidence, cand.name))
+            out.append(_term_from(entry, relations, labels, scored))
+    return out
+
+
+def _window(keys: list[str | None], i: int) -> tuple[str | None, str | None]:
+    before = next((k for k in reversed(keys[:i]) if k), None)
+    after = next((k for k in keys[i + 1:] if k), None)
+    return before, after
+
+
+def _pool_candidates(entry: Entry, pool: Sequence[Term], lexical: DefinitionMatcher | None,
+                     dense_row) -> list[Candidate]:
+    if lexical is None:
+        return []
+    lex = lexical.scores(entry.definition)
+    combined = []
+    for j, term in enumerate(pool):
+        if term.entry.doc == entry.doc:
+            continue
+        score = lex[j]
+        if dense_row is not None:
+            # Static-embedding cosines of definitions crowd into 0.6-0.9; only the top end informs.
+            score = score + DENSE_WEIGHT * min(1.0, max(0.0, (float(dense_row[j]) - 0.75) / 0.25))
+        combined.append((score, term))
+    combined.sort(key=lambda x: -x[0])
+    out = []
+    text = entry.definition + (entry.title or "")
+    for score, term in combined[:5]:
+        if score < 0.2:
+            break
+        names = [term.pref_label, *(lb.text for lb in term.labels if lb.kind in (LabelKind.ALT, LabelKind.PREF))]
+        mentioned = any(len(n) >= 2 and n in text for n in names)
+        # Only the name travels: labels of the other entry join through linking if it is the same concept.
+        out.append(Candidate(min(0.8, POOL_BASE + score + (0.1 if mentioned else 0.0)), "other_glossary",
+                             ParsedName(term.pref_label, term.pref_lang, ())))
+    return out
+
+
+def _term_from(entry: Entry, relations: Sequence[Relation], labels: list[Label], candidates: list[Candidate]) -> Term:
     if not candidates:
         snippet = re.split(r"[、。]", entry.definition)[0][:24]
-        placeholder = ParsedName(f"(見出し語不明) {snippet}", "ja", ())
-        candidates.append((0.05, "none", placeholder))
-    confidence, evidence, best = max(candidates, key=lambda c: c[0])
-    all_labels = list(best.labels) + labels
-    for _, _, other in candidates:
-        if other is not best and other.pref:
-            kind = LabelKind.ALT if confidence >= CONFIDENT else LabelKind.CANDIDATE
-            if evidence == "none":
+        candidates = [Candidate(0.05, "none", ParsedName(f"(見出し語不明) {snippet}", "ja", ()))]
+    best = max(candidates, key=lambda c: c.score)
+    if best.evidence == "other_glossary" and best.score < CONFIDENT:
+        # A weak match with another glossary's entry must not merge two concepts: keep it visible
+        # as a candidate label of a concept of its own.
+        snippet = re.split(r"[、。]", entry.definition)[0][:24]
+        placeholder = Candidate(best.score, "candidate", ParsedName(f"(見出し語不明) {snippet}", "ja", ()))
+        candidates = [placeholder, *(c for c in candidates if c is not placeholder)]
+        best = placeholder
+    all_labels = list(best.name.labels) + labels
+    if best.evidence != "none":
+        kind = LabelKind.ALT if best.score >= CONFIDENT else LabelKind.CANDIDATE
+        for other in candidates:
+            if other is best:
                 continue
-            all_labels.append(Label(other.pref, other.pref_lang, kind))
-    return Term(entry, best.pref, best.pref_lang, _dedupe(best.pref, all_labels), tuple(relations), confidence, evidence)
+            if other.evidence == "other_glossary" or other.score < CONFIDENT:
+                all_labels.append(Label(other.name.pref, other.name.pref_lang, LabelKind.CANDIDATE))
+            else:
+                all_labels.append(Label(other.name.pref, other.name.pref_lang, kind))
+    return Term(entry, best.name.pref, best.name.pref_lang, _dedupe(best.name.pref, all_labels), tuple(relations),
+                round(best.score, 3), best.evidence)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.errors import IngestError
-from ingest.headwords import DefinitionMatcher, recovered_term, stated_term
+from ingest.headwords import Similarity, recover_headwords, stated_term
 from ingest.layout import segment
 from ingest.linking import link_terms
 from ingest.reader import read_document
@@ -58,7 +58,7 @@ def read_documents(paths: Iterable[str | Path], report: IngestReport) -> list[Do
 
 def ingest_documents(
     documents: Sequence[Document], report: IngestReport | None = None,
-    progress: Callable[[Iterable], Iterable] = lambda it: it,
+    progress: Callable[[Iterable], Iterable] = lambda it: it, similarity: Similarity | None = None,
 ) -> tuple[list[Concept], IngestReport]:
     """Segment, parse and link documents into concepts."""
     report = report or IngestReport()
@@ -85,8 +85,7 @@ def ingest_documents(
         report.documents.append(
             DocumentReport(doc.name, doc.encoding, seg.layout, len(seg.entries), recovered, seg.skipped, doc.sha256)
         )
-    matcher = DefinitionMatcher(stated) if stated else None
-    terms = stated + [recovered_term(entry, relations, matcher) for entry, relations in bare]
+    terms = stated + recover_headwords(bare, stated, similarity)
     # Keep document order so merged concepts list their sources predictably.
     order = {doc.name: i for i, doc in enumerate(documents)}
     terms.sort(key=lambda t: (order.get(t.entry.doc, 0), t.entry.span.line_start))
@@ -99,8 +98,8 @@ def ingest_documents(
     return concepts, report
 
 
-def ingest_paths(paths: Iterable[str | Path], progress: Callable[[Iterable], Iterable] = lambda it: it
-                 ) -> tuple[list[Concept], IngestReport]:
+def ingest_paths(paths: Iterable[str | Path], progress: Callable[[Iterable], Iterable] = lambda it: it,
+                 similarity: Similarity | None = None) -> tuple[list[Concept], IngestReport]:
     report = IngestReport()
     documents = read_documents(paths, report)
-    return ingest_documents(documents, report, progress)
+    return ingest_documents(documents, report, progress, similarity)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -29,12 +29,18 @@ class Token:
         return self.pos in CONTENT_POS
 
 
-@functools.cache
-def _tagger():
-    # Imported lazily: creating the tagger loads the dictionary (~0.1 s).
-    import fugashi
+_local = threading.local()
 
-    return fugashi.Tagger()
+
+def _tagger():
+    # One tagger per thread: a MeCab tagger keeps per-parse state and is not safe to share
+    # between the threads of a web worker. Created lazily (loading the dictionary takes ~0.1 s).
+    tagger = getattr(_local, "tagger", None)
+    if tagger is None:
+        import fugashi
+
+        tagger = _local.tagger = fugashi.Tagger()
+    return tagger
 
 
 def _split_lemma(lemma: str | None, surface: str) -> tuple[str, str]:

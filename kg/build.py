@@ -50,6 +50,19 @@ def glossary_paths(inputs: Sequence[str | os.PathLike]) -> list[Path]:
     return paths
 
 
+def definition_similarity(embedder):
+    """Cosine similarity of definitions under the embedding model (for headword recovery)."""
+
+    def similarity(queries, documents):
+        import numpy as np
+
+        a = embedder.encode_documents(list(queries))
+        b = embedder.encode_documents(list(documents))
+        return np.asarray(a) @ np.asarray(b).T
+
+    return similarity
+
+
 def concept_docs(store: GraphStore):
     rows = ((c.value, p.value, o.value, getattr(o, "language", None)) for c, p, o in store.rows(CONCEPT_ROWS_QUERY))
     return concept_docs_from_rows(rows)
@@ -67,8 +80,14 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     tmp = settings.artifacts_dir / f".tmp-{build_id}"
     try:
+        if embedder is None:
+            from search.embedder import load_embedder
+
+            embedder = load_embedder(settings.embedding_model, query_prefix=settings.query_prefix,
+                                     document_prefix=settings.document_prefix)
         on_step("ingest")
-        concepts, report = ingest_paths(paths, progress=lambda docs: progress(docs, "ingest"))
+        concepts, report = ingest_paths(paths, progress=lambda docs: progress(docs, "ingest"),
+                                        similarity=definition_similarity(embedder))
         if not report.documents:
             raise BuildError("no document could be ingested: " + "; ".join(report.errors))
         on_step("graph")
@@ -81,11 +100,6 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
         on_step("index")
         store = GraphStore(tmp / "store")
         docs = concept_docs(store)
-        if embedder is None:
-            from search.embedder import load_embedder
-
-            embedder = load_embedder(settings.embedding_model, query_prefix=settings.query_prefix,
-                                     document_prefix=settings.document_prefix)
         index_manifest = build_index(docs, embedder, tmp / "index", progress=lambda it: progress(it, "embed"))
         del store
         manifest = {

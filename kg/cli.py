@@ -165,14 +165,22 @@ def eval_group() -> None:
 
 @eval_group.command("extract")
 @click.option("--gold", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None)
+@click.option("--lexical-only", is_flag=True, help="Align definitions without the embedding model.")
 @click.pass_context
-def eval_extract(ctx: click.Context, gold: Path | None) -> None:
+def eval_extract(ctx: click.Context, gold: Path | None, lexical_only: bool) -> None:
     """Entry, headword, relation, abbreviation and reading scores per document."""
+    from kg.build import definition_similarity
     from kg.config import PROJECT_ROOT
     from kg.evaluation.extract import evaluate, report
 
     settings = _settings(ctx)
-    click.echo(report(evaluate(settings.corpus_dir, gold or PROJECT_ROOT / "data" / "gold" / "extraction")))
+    similarity = None
+    if not lexical_only:
+        from search.embedder import load_embedder
+
+        similarity = definition_similarity(load_embedder(settings.embedding_model))
+    click.echo(report(evaluate(settings.corpus_dir, gold or PROJECT_ROOT / "data" / "gold" / "extraction",
+                               similarity)))
 
 
 @eval_group.command("search")

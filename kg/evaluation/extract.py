@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.headwords import DefinitionMatcher, recovered_term, stated_term
+from ingest.headwords import recover_headwords, stated_term
 from ingest.layout import segment
 from ingest.reader import read_document
 from ingest.records import LabelKind, RelationKind, Term
@@ -47,7 +47,7 @@ class Scores:
     readings: PRF = field(default_factory=PRF)
 
 
-def _predicted_terms(corpus_dir: Path, names: list[str]) -> dict[str, list[Term]]:
+def _predicted_terms(corpus_dir: Path, names: list[str], similarity=None) -> dict[str, list[Term]]:
     """Terms per document exactly as the pipeline builds them (headword recovery included)."""
     stated, bare = [], []
     for name in names:
@@ -56,8 +56,7 @@ def _predicted_terms(corpus_dir: Path, names: list[str]) -> dict[str, list[Term]
             relations = extract_relations(entry)
             (stated if entry.headword else bare).append((entry, relations))
     stated_terms = [stated_term(e, r) for e, r in stated]
-    matcher = DefinitionMatcher(stated_terms)
-    terms = stated_terms + [recovered_term(e, r, matcher) for e, r in bare]
+    terms = stated_terms + recover_headwords(bare, stated_terms, similarity)
     out: dict[str, list[Term]] = defaultdict(list)
     for term in terms:
         out[term.entry.doc].append(term)
@@ -88,10 +87,10 @@ def _abbreviation_pairs(term: Term) -> set[frozenset]:
     return pairs
 
 
-def evaluate(corpus_dir: Path, gold_dir: Path) -> dict[str, dict[str, Scores]]:
+def evaluate(corpus_dir: Path, gold_dir: Path, similarity=None) -> dict[str, dict[str, Scores]]:
     """Scores per split ("dev", "heldout", "all") per document (and "overall")."""
     gold = load_gold(gold_dir)
-    predicted = _predicted_terms(corpus_dir, list(gold))
+    predicted = _predicted_terms(corpus_dir, list(gold), similarity)
     results: dict[str, dict[str, Scores]] = {s: defaultdict(Scores) for s in ("dev", "heldout", "all")}
     for doc, gold_entries in gold.items():
         terms = predicted.get(doc, [])

@@ -23,7 +23,7 @@ def test_a_broken_file_is_reported_and_the_rest_still_ingests(tmp_path):
 def test_the_same_term_in_two_glossaries_is_one_concept_with_both_definitions():
     concepts, _ = ingest_paths(sorted(DATA.glob("*.txt")))
     service = next(c for c in concepts if c.pref_label == "カスタマーサービス")
-    assert {d.span.doc for d in service.definitions} == {"headword_blank_000.txt", "sections_003.txt"}
+    assert {d.span.doc for d in service.definitions} >= {"headword_blank_000.txt", "sections_003.txt"}
 
 
 def test_relation_targets_that_no_glossary_defines_become_concepts():

@@ -1,0 +1,255 @@
+"""The SPARQL gate: parse a user query and refuse anything that could reach outside the store."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pyparsing import ParseBaseException, ParseResults
+from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from kg.errors import InvalidQuery, InvalidRequest, QueryRefused
+
+log = logging.getLogger(__name__)
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+RESULT_MEDIA_TYPES = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+)
+GRAPH_MEDIA_TYPES = ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json")
+
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+)
+MSG_UPDATE = "updates are not allowed: this endpoint is read-only"
+MSG_SERVICE = "SERVICE (federated query) is not allowed"
+MSG_FROM = (
+    "FROM and FROM NAMED are not allowed; choose graphs with the "
+    "default-graph-uri and named-graph-uri parameters instead"
+)
+
+_FORM_OF_NODE = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+# Any of these anywhere in rdflib's parse tree means the query reaches outside the store.
+_REFUSED_NODES = {"ServiceGraphPattern": MSG_SERVICE, "DatasetClause": MSG_FROM}
+
+# One left-to-right token pass; every alternative is decided by its first character, so it is linear.
+_TOKEN = re.compile(
+    r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\[\s\S])*"'
+    r"|'(?:[^'\\\n\r]|\\[\s\S])*'"
+    r"|(?P<iri><(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)"
+    r"|\#[^\n\r]*"
+    r"|(?P<open>[\"'])"
+)
+# A keyword, not part of a variable ($x/?x), a prefixed name (ex:load, service:x) or a longer word.
+_BACKSTOP = re.compile(r"(?<![\w?$:\-\\])(SERVICE|LOAD|FROM)(?![\w:\-])", re.IGNORECASE)
+_PROLOGUE = re.compile(r"\s*(?:BASE\s*(<)|PREFIX\s*([^\s:<>{}]*):\s*(<))", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"\s*([A-Za-z]+)")
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query that passed the gate; only prepare_query should build one from user input."""
+
+    text: str
+    form: str  # one of QUERY_FORMS
+    prefixes: tuple[tuple[str, str], ...] = ()  # the query's PREFIX lines, reused to write Turtle
+    verified: bool = False  # True when rdflib's full parse ran here; otherwise the worker runs it
+
+
+class _Lexed:
+    """The query with strings, IRIs and comments blanked out (same length, same line breaks)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.iris: dict[int, str] = {}
+        out: list[str] = []
+        pos = 0
+        for m in _TOKEN.finditer(text):
+            if m.group("open"):
+                line, col = position(text, m.start())
+                raise InvalidQuery("unterminated string literal", line, col)
+            out.append(text[pos : m.start()])
+            tok = m.group(0)
+            if m.group("iri"):
+                self.iris[m.start()] = tok[1:-1]
+                out.append("<" + " " * (len(tok) - 2) + ">")
+            elif tok[0] == "#":
+                out.append(" " * len(tok))
+            else:
+                out.append(tok[0] + re.sub(r"[^\n]", " ", tok[1:-1]) + tok[-1])
+            pos = m.end()
+        out.append(text[pos:])
+        self.code = "".join(out)
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _backstop(lexed: _Lexed) -> None:
+    """Refuse SERVICE / LOAD / FROM keywords wherever they stand outside literals and comments."""
+    m = _BACKSTOP.search(lexed.code)
+    if m:
+        word = m.group(1).upper()
+        line, col = position(lexed.text, m.start())
+        msg = {"SERVICE": MSG_SERVICE, "LOAD": MSG_UPDATE, "FROM": MSG_FROM}[word]
+        raise QueryRefused(f"{msg} (line {line}, column {col})")
+
+
+def _prologue_and_form(lexed: _Lexed) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Read BASE/PREFIX declarations and the first keyword, which decides the query form."""
+    code, pos, prefixes = lexed.code, 0, []
+    while m := _PROLOGUE.match(code, pos):
+        iri_at = m.start(3) if m.group(3) else m.start(1)
+        if iri_at not in lexed.iris:
+            break
+        iri = lexed.iris[iri_at]
+        if m.group(3) and re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", iri):
+            prefixes.append((m.group(2), iri))
+        pos = code.index(">", iri_at) + 1
+    m = _FIRST_WORD.match(code, pos)
+    word = m.group(1).upper() if m else ""
+    if word in UPDATE_KEYWORDS:
+        raise QueryRefused(MSG_UPDATE)
+    if word not in QUERY_FORMS:
+        at = m.start(1) if m else len(code) - len(code[pos:].lstrip())
+        line, col = position(lexed.text, at)
+        raise InvalidQuery("expected SELECT, ASK, CONSTRUCT or DESCRIBE", line, col)
+    return word, tuple(prefixes)
+
+
+def lexical_gate(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Cheap linear checks both parsers must pass; returns (form, prefixes)."""
+    raw = _Lexed(text)
+    form, prefixes = _prologue_and_form(raw)
+    _backstop(raw)
+    # rdflib expands \\uXXXX everywhere before parsing and pyoxigraph only inside IRIs and strings;
+    # scanning both readings means a keyword hidden by either one is still seen.
+    try:
+        expanded = expandUnicodeEscapes(text)
+    except ValueError as exc:
+        raise InvalidQuery(str(exc)) from None
+    if expanded != text:
+        _backstop(_Lexed(expanded))
+    return form, prefixes
+
+
+def _nodes(tree: Any) -> Iterator[CompValue]:
+    """Every CompValue in an rdflib parse tree, walked iteratively (trees can be deep)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            yield node
+            stack.extend(dict.values(node))
+        elif isinstance(node, (list, tuple, ParseResults)):
+            stack.extend(node)
+
+
+def _syntax_error(text: str, exc: ParseBaseException) -> InvalidQuery:
+    """A readable InvalidQuery from pyparsing's exception."""
+    near = text[exc.loc : exc.loc + 24].split("\n")[0].strip()
+    expected = str(exc.msg)
+    if expected.startswith("Expected "):
+        expected = "expected " + expected[len("Expected ") :]
+    where = f"near {near!r}" if near else "at the end of the query"
+    return InvalidQuery(f"syntax error {where}: {expected}", exc.lineno, exc.col)
+
+
+def verify_query(text: str) -> str:
+    """Full rdflib parse and tree walk; returns the form or raises InvalidQuery/QueryRefused."""
+    try:
+        tree = parseQuery(text)
+    except RecursionError:
+        raise
+    except ParseBaseException as exc:
+        try:
+            parseUpdate(text)
+        except RecursionError:
+            raise
+        except Exception:
+            raise _syntax_error(text, exc) from None
+        raise QueryRefused(MSG_UPDATE) from None
+    except Exception as exc:  # rdflib raises plain exceptions from some parse actions
+        raise InvalidQuery(f"syntax error: {exc}") from None
+    for node in _nodes(tree):
+        if node.name in _REFUSED_NODES:
+            raise QueryRefused(_REFUSED_NODES[node.name])
+    form = _FORM_OF_NODE.get(getattr(tree[-1], "name", ""), "")
+    if form not in QUERY_FORMS:
+        raise InvalidQuery("expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    return form
+
+
+class _Abandoned(BaseException):
+    """Raised into a gate thread whose budget ran out (BaseException so pyparsing won't catch it)."""
+
+
+def _verify_with_budget(text: str, budget_s: float) -> str | None:
+    """verify_query in a helper thread; None when it needs more stack or time than the web process gives."""
+    outcome: list[tuple[str, Any]] = []
+
+    def target() -> None:
+        try:
+            try:
+                outcome.append(("ok", verify_query(text)))
+            except RecursionError:
+                outcome.append(("deep", None))
+            except _Abandoned:
+                raise
+            except BaseException as exc:  # handed to the caller's thread
+                outcome.append(("error", exc))
+        except _Abandoned:
+            pass
+
+    # rdflib's grammar recurses ~11 frames per triple pattern; the thread starts with a nearly empty
+    # stack, and the default recursion limit is left alone because it guards every thread's C stack.
+    thread = threading.Thread(target=target, name="sparql-gate", daemon=True)
+    thread.start()
+    thread.join(budget_s)
+    if thread.is_alive():
+        # pyparsing is pure Python, so an asynchronous exception stops it within a few bytecodes.
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Abandoned))
+        log.info("SPARQL gate parse over %.2fs budget (%d chars); deferred to the worker", budget_s, len(text))
+        return None
+    kind, value = outcome[0] if outcome else ("deep", None)
+    if kind == "error":
+        raise value
+    if kind == "deep":
+        log.info("SPARQL gate parse too deep for the web process (%d chars); deferred", len(text))
+        return None
+    return value
+
+
+def prepare_query(text: str, *, max_length: int = 20_000, parse_timeout_s: float = 0.5) -> PreparedQuery:
+    """Validate a user query and return it with its form, or raise InvalidRequest/InvalidQuery/QueryRefused."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidRequest("the query is empty")
+    if len(text) > max_length:
+        raise InvalidRequest(f"the query is {len(text)} characters long; the limit is {max_length}")
+    if "\x00" in text:
+        raise InvalidQuery("the query contains a NUL character")
+    form, prefixes = lexical_gate(text)
+    checked = _verify_with_budget(text, parse_timeout_s)
+    if checked is not None and checked != form:
+        # The two readings disagree about what the query is; refuse rather than guess.
+        raise QueryRefused("the query could not be verified")
+    return PreparedQuery(text=text, form=form, prefixes=prefixes, verified=checked is not None)
