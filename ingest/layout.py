@@ -2,18 +2,24 @@
 
 Two layout families cover what glossaries do:
 - headworded: a short headword line followed (after optional blank lines) by a definition,
-  including 「Xとは、…」 paragraphs, pipe-table rows, bullet items under a sub-heading and
-  `用語：定義` one-liners;
+  including 「Xとは、…」 paragraphs, `### 用語` Markdown headings, pipe-table rows, bullet or
+  numbered items (under a sub-heading or as a free-standing list) and `用語：定義` one-liners;
 - bare: definitions without headwords (scraped glossaries that lost them), one or more lines
   each, sometimes followed by an article title (▼詳細記事) that names the term.
-Lines that belong to no entry (titles, intros, commentary, page chrome) are returned as skipped.
+HTML is read through ingest/markup.py first: <dl> and <table> state their entries outright,
+the rest of the page is segmented like text. Lines that belong to no entry (titles, intros,
+commentary, page chrome) are returned as skipped. A document whose lines fit neither family
+(prose, notes) yields no entries and the layout "unrecognised", so the pipeline reports it
+instead of inventing entries.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
+from ingest.markup import clean_inline, join_lines, markup_view
 from ingest.records import Document, Entry, SourceSpan
 from ingest.tokenize import tokenize
 
@@ -23,9 +29,14 @@ CHROME = re.compile(
     r"Copyright|©|トップへ戻る|ページの先頭へ|お問い合わせ|PR|広告)\b"
 )
 KANA_ROW = re.compile(r"^(頭文字[:：]\s*)?[■□●◆#\s]*[あかさたなはまやらわアカサタナハマヤラワ][行]?$|^.*[あかさたなはまやらわ]行$")
+# Index headers come in many wrappings (【さ行】, 「■ か」, ＜A＞): what is left once the
+# decoration is gone is one kana (optionally 行) or one capital letter.
+KANA_ROW_DECORATION = re.compile(r"[■□●○◆◇▼▽★☆#＃【】\[\]「」『』〔〕()（）<>＜＞\s]")
+KANA_ROW_CORE = re.compile(r"[\u3041-\u3096\u30a1-\u30f6]行?|[A-ZＡ-Ｚ]")
 ARTICLE_MARK = re.compile(r"^[▼▽►▶■]?\s*(詳細記事|関連記事|詳しくはこちら)[:：]?\s*")
-BULLET = re.compile(r"^\s*(?:[-*・•●◆]|\d+[.)）]|[①-⑳])\s*")
+BULLET = re.compile(r"^\s*(?:[-*・•●◆]|\d+[.)）．]|[(（]\d+[)）]|[①-⑳])\s*")
 COLON_DEF = re.compile(r"^(?P<head>[^:：。、]{1,40}?)\s*[:：]\s*(?P<body>.{4,})$")
+MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
 TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 POLITE = re.compile(r"(です|ます|ません|ください|でしょう|ましょう|ございます)[。!！]?$")
 # Sentences about the page itself, never a definition: 「本ページでは…」「今回は…ご紹介します」.
@@ -36,6 +47,13 @@ CONNECTIVE = re.compile(
 )
 # Predicates that still close a definition: 「…のことをいう」「…を指す」「…を意味する」.
 DEFINITIONAL_PREDICATE = re.compile(r"(ことを|ものを|を)(いう|言う|指す|意味する|表す|示す)$|のこと$|ことを指します$")
+# The same, said politely: 「…を指します」「…のことです」.
+POLITE_DEFINITION = re.compile(r"(を|ことを)(指し|意味し|表し|示し)ます$|(の|という)?ことです$")
+# A definition that opens on its subject: 「CSとは、…」「チケットは通常、…」 (not 「…では、」).
+SUBJECT_OPENING = re.compile(r"^[「『]?(?P<subject>[^、。]{1,40}?)[」』]?\s*(とは|は)(?![\u3041-\u3096])")
+KANA = re.compile(r"[\u3041-\u30ff]")
+# Entries whose boundaries are guessed from line shapes (not stated by markup or punctuation).
+GUESSED = frozenset({"headword-block", "heading"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +64,18 @@ class Segmentation:
 
 
 def _strip_markup(line: str) -> str:
-    return re.sub(r"^#{1,6}\s+", "", line).strip()
+    return clean_inline(re.sub(r"^#{1,6}\s+", "", line).strip())
+
+
+def is_kana_row(line: str) -> bool:
+    text = line.strip()
+    core = KANA_ROW_DECORATION.sub("", re.sub(r"^頭文字\s*[:：]", "", text))
+    return bool(KANA_ROW.match(text) or KANA_ROW_CORE.fullmatch(core))
+
+
+def is_continuation(line: str) -> bool:
+    """An indented line that is no list item of its own continues the item above it."""
+    return line[:1] in (" ", "\t", "\u3000") and bool(line.strip()) and not BULLET.match(line)
 
 
 def is_table_row(line: str) -> bool:
@@ -88,6 +117,19 @@ def ends_nominally(sentence: str) -> bool:
     return tokens[-1].pos in {"名詞", "接尾辞", "代名詞"} or (tokens[-1].pos == "形状詞" and len(tokens) > 3)
 
 
+def defines(entry: Entry) -> bool:
+    """Whether a guessed entry reads like a definition, not like a page intro or commentary."""
+    if entry.layout not in GUESSED:
+        return True
+    sentence = first_sentence(entry.definition)
+    if ends_nominally(sentence) or POLITE_DEFINITION.search(sentence):
+        return True
+    if (m := SUBJECT_OPENING.match(entry.definition)) and not m["subject"].endswith(("で", "に", "も")):
+        return True
+    core = _headword_core(entry.headword or "")
+    return bool(core) and core in entry.definition[: len(core) + 12]
+
+
 def _next_nonblank(lines: tuple[str, ...], i: int) -> int | None:
     j = i + 1
     while j < len(lines) and not lines[j].strip():
@@ -102,9 +144,12 @@ def _table_entries(doc: Document, lines: tuple[str, ...], start: int, section: s
     i = start + 1
     while i < len(lines) and (is_table_row(lines[i]) or TABLE_SEP.match(lines[i])):
         if is_table_row(lines[i]):
-            cells = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+            cells = [clean_inline(c) for c in lines[i].strip().strip("|").split("|")]
             if cells and cells[0] and len(cells) > 1:
-                parts = [f"{h}: {c}" if h else c for h, c in zip(header[1:], cells[1:], strict=False) if c]
+                filled = [(h, c) for h, c in zip(header[1:], cells[1:], strict=False) if c]
+                # One definition column (| 用語 | 説明 |) is the definition itself; several
+                # (| 用語 | 主な目的 | 対応内容 |) keep which column said what.
+                parts = [c if len(filled) == 1 or not h else f"{h}: {c}" for h, c in filled]
                 definition = "、".join(parts) if parts else ""
                 if definition:
                     n = i + 1
@@ -134,11 +179,52 @@ def _headword_core(headword: str) -> str:
     return re.split(r"[(（/／\s]", _strip_markup(headword), maxsplit=1)[0]
 
 
+def _entry_heading_level(lines: tuple[str, ...]) -> int | None:
+    """The Markdown heading level that names terms: the deepest one that, at least twice,
+    has text (not another heading or a table) right under it. Shallower headings are the
+    title and the sections (## あ行), never headwords."""
+    counts: Counter[int] = Counter()
+    for i, line in enumerate(lines):
+        if (m := MD_HEADING.match(line)) and not is_kana_row(line):
+            j = _next_nonblank(lines, i)
+            if j is not None and not MD_HEADING.match(lines[j]) and not is_table_row(lines[j]):
+                counts[len(m[1])] += 1
+    levels = [level for level, n in counts.items() if n >= 2]
+    return max(levels) if levels else None
+
+
+def _is_colon_glossary(lines: tuple[str, ...]) -> bool:
+    """Most lines are `用語：定義`: then a short definition without 。 is still one."""
+    text = [line for line in lines if line.strip()]
+    colon = [line for line in text if not BULLET.match(line) and (m := COLON_DEF.match(line.strip()))
+             and is_heading_like(m["head"]) and KANA.search(m["body"])]
+    return len(colon) >= 3 and len(colon) >= 0.4 * len(text)
+
+
+def _colon_entry(m: re.Match[str], glossary: bool, text: str) -> bool:
+    if not is_heading_like(m["head"]):
+        return False
+    if glossary:  # metadata lines (作成：営業企画部, 更新日：2024年4月1日) carry no kana
+        return len(m["body"]) >= 4 and bool(KANA.search(m["body"]))
+    return len(m["body"]) >= 8 and not is_heading_like(text)
+
+
 def segment_headworded(doc: Document) -> Segmentation:
     lines = doc.lines
     entries: list[Entry] = []
     used: set[int] = set()
     section: str | None = None
+    heading_level = _entry_heading_level(lines)
+    colon_glossary = _is_colon_glossary(lines)
+
+    def add(entry: Entry, rows: list[int]) -> None:
+        entries.append(entry)
+        used.update(rows)
+
+    def colon_line(n: int) -> bool:
+        m = COLON_DEF.match(lines[n].strip())
+        return bool(m) and not BULLET.match(lines[n]) and _colon_entry(m, colon_glossary, lines[n].strip())
+
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -146,7 +232,7 @@ def segment_headworded(doc: Document) -> Segmentation:
         if not text or CHROME.match(text):
             i += 1
             continue
-        if KANA_ROW.match(text):
+        if is_kana_row(text):
             section = text
             used.add(i)
             i += 1
@@ -156,48 +242,75 @@ def segment_headworded(doc: Document) -> Segmentation:
             entries.extend(rows)
             used.update(range(rows[0].span.line_start - 2, i) if rows else ())
             continue
-        bullet = BULLET.match(line)
-        if bullet and (m := COLON_DEF.match(line[bullet.end():])) and entries_allow_bullets(lines, i):
-            n = i + 1
-            entries.append(
-                Entry(doc.name, m["head"].strip(), n, m["body"].strip(), (line,), SourceSpan(doc.name, n, n), section, "bullet")
-            )
-            used.add(i)
-            i += 1
-            continue
-        if not bullet and (m := COLON_DEF.match(text)) and is_heading_like(m["head"]) and len(m["body"]) >= 8 \
-                and not is_heading_like(text):
-            n = i + 1
-            entries.append(Entry(doc.name, m["head"].strip(), n, m["body"].strip(), (line,), SourceSpan(doc.name, n, n), section, "colon"))
-            used.add(i)
-            i += 1
-            continue
-        if is_heading_like(text):
-            j = _next_nonblank(lines, i)
-            if j is not None and _looks_like_section(lines, i):
+        if heading_level and (md := MD_HEADING.match(line)) and len(md[1]) <= heading_level:
+            if len(md[1]) < heading_level:
                 section = _strip_markup(text)
                 used.add(i)
                 i += 1
                 continue
-            if j is not None and is_definition_like(lines[j]) and not is_heading_like(lines[j]):
+            # A Markdown term heading owns everything up to the next heading, paragraphs included.
+            k = i + 1
+            while k < len(lines) and not MD_HEADING.match(lines[k]) and not is_table_row(lines[k]) \
+                    and not re.fullmatch(r"\s*([-*_])(\s*\1){2,}\s*", lines[k]):
+                k += 1
+            body = [n for n in range(i + 1, k) if lines[n].strip()]
+            if body:
+                block = [lines[n].strip() for n in range(body[0], body[-1] + 1)]
+                entry = Entry(doc.name, _strip_markup(text), i + 1, join_lines(block), tuple(block),
+                              SourceSpan(doc.name, body[0] + 1, body[-1] + 1), section, "heading")
+                if defines(entry):
+                    add(entry, [i, *body])
+                    i = k
+                    continue
+            i += 1
+            continue
+        bullet = BULLET.match(line)
+        if bullet and (m := COLON_DEF.match(line[bullet.end():])) and entries_allow_bullets(lines, i):
+            # An item wraps onto indented lines below it.
+            k = i + 1
+            while k < len(lines) and is_continuation(lines[k]):
+                k += 1
+            block = [m["body"].strip(), *(lines[n].strip() for n in range(i + 1, k))]
+            add(Entry(doc.name, m["head"].strip(), i + 1, join_lines(block), tuple(block),
+                      SourceSpan(doc.name, i + 1, k), section, "bullet"), list(range(i, k)))
+            i = k
+            continue
+        if colon_line(i) and (m := COLON_DEF.match(text)):
+            n = i + 1
+            add(Entry(doc.name, m["head"].strip(), n, m["body"].strip(), (line,), SourceSpan(doc.name, n, n), section,
+                      "colon"), [i])
+            i += 1
+            continue
+        if is_heading_like(text):
+            j = _next_nonblank(lines, i)
+            # 「作成：営業企画部」 over the entries is metadata, not their section.
+            if j is not None and _looks_like_section(lines, i) and not COLON_DEF.match(text):
+                section = _strip_markup(text)
+                used.add(i)
+                i += 1
+                continue
+            # (In a `用語：定義` list the next line is an entry of its own, not this line's definition.)
+            if j is not None and is_definition_like(lines[j]) and not is_heading_like(lines[j]) \
+                    and not (colon_glossary and colon_line(j)):
                 # The definition block: contiguous non-blank lines from j that do not start a new entry.
                 k = j
                 block = []
                 while k < len(lines) and lines[k].strip():
-                    if k > j and (is_heading_like(lines[k]) or (is_table_row(lines[k]))):
+                    if k > j and (is_heading_like(lines[k]) or is_table_row(lines[k]) or (colon_glossary and colon_line(k))):
                         break
                     if k > j and BULLET.match(lines[k]) and COLON_DEF.match(lines[k][BULLET.match(lines[k]).end():]) \
                             and entries_allow_bullets(lines, k):
                         break
                     block.append(lines[k].strip())
                     k += 1
-                entries.append(
-                    Entry(doc.name, _strip_markup(text), i + 1, "".join(block) if _is_cjk_block(block) else " ".join(block),
-                          tuple(block), SourceSpan(doc.name, j + 1, k), section, "headword-block")
-                )
-                used.update([i, *range(j, k)])
-                i = k
-                continue
+                entry = Entry(doc.name, _strip_markup(text), i + 1,
+                              "".join(block) if _is_cjk_block(block) else " ".join(block),
+                              tuple(block), SourceSpan(doc.name, j + 1, k), section, "headword-block")
+                # A title over the page's intro has the shape of an entry but defines nothing.
+                if defines(entry):
+                    add(entry, [i, *range(j, k)])
+                    i = k
+                    continue
         i += 1
     skipped = [n + 1 for n, line in enumerate(lines) if line.strip() and n not in used]
     return Segmentation(entries, skipped, "headworded")
@@ -207,14 +320,25 @@ def _is_cjk_block(block: list[str]) -> bool:
     return all(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", b) for b in block)
 
 
+def _colon_items(lines: tuple[str, ...], start: int) -> int:
+    """How many `用語：定義` items the list starting at `start` has."""
+    n, i = 0, start
+    while i < len(lines) and (BULLET.match(lines[i]) or is_continuation(lines[i])):
+        bullet = BULLET.match(lines[i])
+        n += bool(bullet and COLON_DEF.match(lines[i][bullet.end():]))
+        i += 1
+    return n
+
+
 def entries_allow_bullets(lines: tuple[str, ...], i: int) -> bool:
-    """Bullets are entries when their group hangs under a heading, not under a definition."""
+    """Bullets are entries when their group hangs under a heading, not under a definition;
+    a free-standing list (after a blank line) is a glossary when several items are `用語：定義`."""
     j = i - 1
-    while j >= 0 and (BULLET.match(lines[j]) or not lines[j].strip()):
-        if not lines[j].strip():
-            return False
+    while j >= 0 and lines[j].strip() and (BULLET.match(lines[j]) or is_continuation(lines[j])):
         j -= 1
-    return j >= 0 and is_heading_like(lines[j])
+    if j < 0 or not lines[j].strip():
+        return _colon_items(lines, j + 1) >= 2
+    return is_heading_like(lines[j])
 
 
 def _starts_bare_entry(line: str, previous: str | None) -> bool:
@@ -299,8 +423,8 @@ def _split_titles(entries: list[Entry], lines: tuple[str, ...]) -> list[Entry]:
     return out
 
 
-def segment(doc: Document) -> Segmentation:
-    """Segment a document with the layout family its lines fit best."""
+def _segment_lines(doc: Document) -> Segmentation:
+    """Segment plain-text lines with the layout family they fit best."""
     headworded = segment_headworded(doc)
     # Bare glossaries have plenty of definition lines but almost none sit right under a
     # headword-like line (article titles after ▼詳細記事 do not count as headwords).
@@ -317,6 +441,42 @@ def segment(doc: Document) -> Segmentation:
         previous.append(line.strip())
     if definitions and under_headword / definitions < 0.2:
         bare = segment_bare(doc)
-        if len(bare.entries) > len(headworded.entries):
+        if len(bare.entries) > len(headworded.entries) and _reads_as_definitions(bare.entries):
             return bare
     return headworded
+
+
+def _reads_as_definitions(entries: list[Entry]) -> bool:
+    """Bare entries are only told apart by how they read: most open on a sentence that
+    closes on a noun (「…する業務の総称。」). Prose closes on verbs (「…急いでいる。」)."""
+    nominal = sum(1 for e in entries if ends_nominally(first_sentence(e.definition)))
+    return nominal >= 0.5 * len(entries)
+
+
+def _is_glossary(entries: list[Entry], text_lines: int, stated: bool) -> bool:
+    """Several entries, or entries the markup states, or one entry that is most of the file;
+    a single stray `注意：…` line in an article does not make it a glossary."""
+    if not entries:
+        return False
+    covered = sum(e.span.line_end - e.span.line_start + 1 + (e.headword_line not in range(
+        e.span.line_start, e.span.line_end + 1) if e.headword_line else 0) for e in entries)
+    return len(entries) >= 2 or stated or covered >= 0.5 * text_lines
+
+
+def segment(doc: Document) -> Segmentation:
+    """Segment a document: entries its markup states, then its text lines by layout family.
+
+    A document that yields no believable entries is "unrecognised" with every line skipped,
+    so the pipeline reports it rather than ingesting guesses.
+    """
+    view = markup_view(doc)
+    lines = _segment_lines(view.document)
+    entries = sorted([*view.entries, *lines.entries], key=lambda e: e.span.line_start)
+    text_lines = [n for n, line in enumerate(doc.lines, 1) if line.strip()]
+    stated = bool(view.entries) or any(e.layout == "table" for e in entries)
+    if not _is_glossary(entries, len(text_lines), stated):
+        return Segmentation([], text_lines, "unrecognised")
+    if not view.entries:
+        return lines
+    layout = "markup" if not lines.entries else f"markup+{lines.layout}"
+    return Segmentation(entries, lines.skipped, layout)

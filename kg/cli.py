@@ -186,16 +186,25 @@ def eval_extract(ctx: click.Context, gold: Path | None, lexical_only: bool) -> N
 @eval_group.command("search")
 @click.option("--queries", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
 @click.option("--tune", is_flag=True, help="Also print the no-answer threshold that is best on the dev split.")
+@click.option("--calibrate", is_flag=True, help="Refit the confidence model on the dev split and save it.")
 @click.option("--failures", "show_failures", is_flag=True, help="List held-out queries answered wrongly.")
 @click.pass_context
-def eval_search(ctx: click.Context, queries: Path | None, tune: bool, show_failures: bool) -> None:
+def eval_search(ctx: click.Context, queries: Path | None, tune: bool, calibrate: bool, show_failures: bool) -> None:
     """Recall@1/@5, MRR and no-answer precision/recall on the hand-written query set."""
     from kg.config import PROJECT_ROOT
-    from kg.evaluation.search import best_threshold, failures, load_queries, report
+    from kg.evaluation.search import best_threshold, failures, load_queries, report, use_gold_definitions
     from kg.service import Service
 
     items = load_queries(queries or PROJECT_ROOT / "data" / "gold" / "queries.jsonl")
+    use_gold_definitions(PROJECT_ROOT / "data" / "gold" / "extraction", _settings(ctx).corpus_dir)
     searcher = Service(_settings(ctx)).artifact.searcher
+    if calibrate:
+        from kg.evaluation.search import calibrate as fit_calibration
+
+        calibration = fit_calibration(searcher, items)
+        calibration.save()
+        searcher.calibration, searcher.threshold = calibration, calibration.threshold
+        click.echo(f"calibration: weights {calibration.weights}, threshold {calibration.threshold:.2f}")
     if tune:
         click.echo(f"best threshold on dev: {best_threshold(searcher, items):.2f}")
     click.echo(report(searcher, items))

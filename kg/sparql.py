@@ -1,8 +1,9 @@
-"""The SPARQL gate: parse a user query and refuse anything that could reach outside the store."""
+"""The SPARQL gate (parse a user query, refuse anything that reaches outside the store) and the result formats."""
 
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import re
 import threading
@@ -10,11 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import pyoxigraph as ox
 from pyparsing import ParseBaseException, ParseResults
 from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from kg.errors import InvalidQuery, InvalidRequest, QueryRefused
+from kg.errors import InvalidQuery, InvalidRequest, NotAcceptable, QueryRefused
 
 log = logging.getLogger(__name__)
 
@@ -253,3 +255,144 @@ def prepare_query(text: str, *, max_length: int = 20_000, parse_timeout_s: float
         # The two readings disagree about what the query is; refuse rather than guess.
         raise QueryRefused("the query could not be verified")
     return PreparedQuery(text=text, form=form, prefixes=prefixes, verified=checked is not None)
+
+
+# ---------------------------------------------------------------- SELECT result formats (W3C)
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_TSV_SHORT = {
+    _XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    _XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    _XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+"),
+    _XSD + "boolean": re.compile(r"true|false"),
+}
+_SPARQL_NS = "http://www.w3.org/2005/sparql-results#"
+_ITS = 'xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0"'
+
+
+def _json_term(t: Any) -> dict[str, Any]:
+    """A term as SPARQL 1.1 Query Results JSON (with the SPARQL 1.2 triple-term form)."""
+    if isinstance(t, ox.NamedNode):
+        return {"type": "uri", "value": t.value}
+    if isinstance(t, ox.BlankNode):
+        return {"type": "bnode", "value": t.value}
+    if isinstance(t, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": t.value}
+        if t.language:
+            out["xml:lang"] = t.language
+            if t.direction is not None:
+                out["its:dir"] = str(t.direction)
+        elif t.datatype.value != _XSD + "string":
+            out["datatype"] = t.datatype.value
+        return out
+    return {"type": "triple", "value": {k: _json_term(getattr(t, k)) for k in ("subject", "predicate", "object")}}
+
+
+def _xml_text(s: str) -> str:
+    """Escape character data; CR is a reference because XML parsers turn a raw CR into LF."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _xml_attr(s: str) -> str:
+    """Escape an attribute value written between double quotes."""
+    return _xml_text(s).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+
+
+def _xml_term(t: Any) -> str:
+    """A term as SPARQL Query Results XML."""
+    if isinstance(t, ox.NamedNode):
+        return f"<uri>{_xml_text(t.value)}</uri>"
+    if isinstance(t, ox.BlankNode):
+        return f"<bnode>{_xml_text(t.value)}</bnode>"
+    if isinstance(t, ox.Literal):
+        if t.language:
+            attrs = f' xml:lang="{_xml_attr(t.language)}"'
+            if t.direction is not None:
+                attrs += f' its:dir="{t.direction}" {_ITS}'
+        elif t.datatype.value != _XSD + "string":
+            attrs = f' datatype="{_xml_attr(t.datatype.value)}"'
+        else:
+            attrs = ""
+        return f"<literal{attrs}>{_xml_text(t.value)}</literal>"
+    parts = "".join(f"<{k}>{_xml_term(getattr(t, k))}</{k}>" for k in ("subject", "predicate", "object"))
+    return f"<triple>{parts}</triple>"
+
+
+def _csv_field(t: Any) -> str:
+    """A term as one SPARQL CSV field: lexical forms only, quoted per RFC 4180 when needed."""
+    if t is None:
+        return ""
+    if isinstance(t, ox.BlankNode):
+        s = "_:" + t.value
+    elif isinstance(t, (ox.NamedNode, ox.Literal)):
+        s = t.value
+    else:
+        s = " ".join(_csv_field(getattr(t, k)) for k in ("subject", "predicate", "object"))
+    if any(c in s for c in ',"\r\n'):
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def _tsv_term(t: Any) -> str:
+    """A term in the Turtle/SPARQL syntax the SPARQL TSV format uses."""
+    if t is None:
+        return ""
+    if isinstance(t, ox.NamedNode):
+        return f"<{t.value}>"
+    if isinstance(t, ox.BlankNode):
+        return "_:" + t.value
+    if isinstance(t, ox.Literal):
+        dt = t.datatype.value
+        if not t.language and dt in _TSV_SHORT and _TSV_SHORT[dt].fullmatch(t.value):
+            return t.value
+        body = t.value.replace("\\", "\\\\").replace('"', '\\"')
+        body = '"' + body.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+        if t.language:
+            return body + "@" + t.language + (f"--{t.direction}" if t.direction is not None else "")
+        return body if dt == _XSD + "string" else f"{body}^^<{dt}>"
+    return "<<( " + " ".join(_tsv_term(getattr(t, k)) for k in ("subject", "predicate", "object")) + " )>>"
+
+
+def write_solutions(solutions: Any, media_type: str, max_rows: int) -> tuple[bytes, bool]:
+    """Serialise at most max_rows SELECT solutions; the flag says whether more were available."""
+    names = [v.value for v in solutions.variables]
+    rows: list[list[Any]] = []
+    truncated = False
+    for solution in solutions:
+        if len(rows) == max_rows:
+            truncated = True
+            break
+        rows.append(list(solution))
+    if media_type == "application/sparql-results+json":
+        bindings = [{n: _json_term(v) for n, v in zip(names, row) if v is not None} for row in rows]
+        doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), truncated
+    if media_type == "application/sparql-results+xml":
+        out = [f'<?xml version="1.0"?><sparql xmlns="{_SPARQL_NS}"><head>']
+        out += [f'<variable name="{_xml_attr(n)}"/>' for n in names]
+        out.append("</head><results>")
+        for row in rows:
+            out.append("<result>")
+            out += [f'<binding name="{n}">{_xml_term(v)}</binding>' for n, v in zip(names, row) if v is not None]
+            out.append("</result>")
+        out.append("</results></sparql>")
+        return "".join(out).encode(), truncated
+    if media_type == "text/csv":
+        lines = [",".join(names)] + [",".join(_csv_field(v) for v in row) for row in rows]
+        return ("\r\n".join(lines) + "\r\n").encode(), truncated
+    if media_type == "text/tab-separated-values":
+        lines = ["\t".join("?" + n for n in names)] + ["\t".join(_tsv_term(v) for v in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode(), truncated
+    raise NotAcceptable(f"SELECT results cannot be written as {media_type}", list(RESULT_MEDIA_TYPES))
+
+
+def write_boolean(value: bool, media_type: str) -> bytes:
+    """Serialise an ASK answer."""
+    word = "true" if value else "false"
+    if media_type == "application/sparql-results+json":
+        return b'{"head":{},"boolean":' + word.encode() + b"}"
+    if media_type == "application/sparql-results+xml":
+        return f'<?xml version="1.0"?><sparql xmlns="{_SPARQL_NS}"><head></head><boolean>{word}</boolean></sparql>'.encode()
+    if media_type in ("text/csv", "text/tab-separated-values"):
+        return word.encode()  # the CSV/TSV spec defines no boolean form; this is what Oxigraph writes
+    raise NotAcceptable(f"ASK results cannot be written as {media_type}", list(RESULT_MEDIA_TYPES))

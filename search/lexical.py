@@ -124,6 +124,36 @@ class LabelIndex:
 
     def freeze(self) -> None:
         self.prefix_keys.sort()
+        # Bigram postings over label keys, to find typo candidates without scanning every label.
+        self.grams: dict[str, list[int]] = defaultdict(list)
+        for i, (key, _doc, _label, _rank) in enumerate(self.prefix_keys):
+            for g in {key[j : j + 2] for j in range(len(key) - 1)}:
+                self.grams[g].append(i)
+
+    def fuzzy(self, text: str, limit: int = 5) -> list[tuple[LabelHit, float]]:
+        """Labels within a small edit distance of text (typos), with a similarity in (0, 1)."""
+        key = loose_key(text)
+        if len(key) < 4:
+            return []
+        budget = 1 if len(key) <= 6 else 2
+        counts: dict[int, int] = defaultdict(int)
+        for g in {key[j : j + 2] for j in range(len(key) - 1)}:
+            for i in self.grams.get(g, ()):
+                counts[i] += 1
+        need = max(1, len(key) - 1 - 2 * budget)
+        best: dict[int, tuple[LabelHit, float]] = {}
+        for i, shared in counts.items():
+            if shared < need:
+                continue
+            other, doc, label, rank = self.prefix_keys[i]
+            if abs(len(other) - len(key)) > budget:
+                continue
+            distance = _levenshtein(key, other, budget)
+            if 0 < distance <= budget:
+                similarity = 1 - distance / max(len(key), len(other))
+                if doc not in best or similarity > best[doc][1]:
+                    best[doc] = (LabelHit(doc, label, rank), similarity)
+        return sorted(best.values(), key=lambda item: (-item[1], item[0].rank))[:limit]
 
     def lookup(self, text: str) -> list[LabelHit]:
         hits = list(self.by_key.get(loose_key(text), ()))
@@ -150,3 +180,16 @@ class LabelIndex:
             if len(best) >= limit * 20:
                 break
         return sorted(best.values(), key=lambda h: (h.rank, len(h.label), h.label))[:limit]
+
+
+def _levenshtein(a: str, b: str, budget: int) -> int:
+    """Edit distance, giving up (returning budget + 1) once it must exceed budget."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > budget:
+            return budget + 1
+        previous = current
+    return previous[-1]

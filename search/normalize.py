@@ -9,26 +9,31 @@ from ingest.terms import label_key
 
 # 「〜とは」「〜って何」「〜の意味」「〜を教えて」 and question marks wrap the thing asked about.
 _WRAPPERS = re.compile(
-    r"(?:とは(?:何|なに|なん)?(?:です|でしょう)?か?|って(?:何|なに|なん)(?:です|でしょう)?か?|ってなに|とはなに|"
-    r"の意味(?:は|を教えて(?:ください)?)?|の意味を?知りたい|を教えて(?:ください|下さい)?|について(?:教えて)?|"
-    r"(?:は|って)(?:何|なに|どういう意味)(?:です)?か?|の定義|ってどういう意味|とは何ぞや|は\?)"
+    r"(?:(?:って|とは|は)(?:何|なに|なん|どういう(?:意味|こと))(?:のこと)?(?:です|でしょう)?か?|"
+    r"って|とは|の意味(?:は|を教えて(?:ください)?)?|の意味を?知りたい|を教えて(?:ください|下さい)?|"
+    r"について(?:教えて(?:ください)?)?|の定義|とは何ぞや|は(?=\s*[?？]))"
     r"[\s?？!！。]*$"
 )
 _TRAILING = re.compile(r"[\s?？!！。、]+$")
 _KATAKANA_LONG = re.compile(r"(?<=[\u30a1-\u30fa])[ｰ\-‐‑–—〜~](?=[\u30a1-\u30fa]|$)")
 
 
+_VU = (("ヴァ", "バ"), ("ヴィ", "ビ"), ("ヴェ", "ベ"), ("ヴォ", "ボ"), ("ヴ", "ブ"))
+
+
 def normalize(text: str) -> str:
     """NFKC, lower-case Latin, hiragana -> katakana, one long-vowel mark, no spaces or middle dots."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = "".join(chr(ord(ch) + 0x60) if "\u3041" <= ch <= "\u3096" else ch for ch in text)
+    for vu, plain in _VU:  # スーパーヴァイザー and スーパーバイザー are one word
+        text = text.replace(vu, plain)
     text = _KATAKANA_LONG.sub("ー", text)
     return re.sub(r"[\s・･·]", "", text)
 
 
 def loose_key(text: str) -> str:
     """normalize() without long-vowel marks, so オペレータ and オペレーター meet."""
-    return label_key(text)
+    return label_key(normalize(text))
 
 
 def strip_question(text: str) -> str:

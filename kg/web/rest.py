@@ -1,33 +1,45 @@
-"""REST API: Skosmos-style paths and keys plus Annif-style suggest; JSON, errors as problem+json."""
+"""REST API: Skosmos REST v1 paths, parameters and JSON-LD keys, plus Annif-style suggest.
+
+Each view parses the request and calls one function of kg.vocabulary (or the service); errors are
+raised as kg.errors and become application/problem+json in kg.web.errors. /openapi.json describes
+exactly these routes (tests/web/test_skosmos.py checks both directions).
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from kg.errors import InvalidRequest, NotAcceptable, NotFound
+from kg import vocabulary as voc
+from kg.errors import InvalidRequest, NotAcceptable, NotFound, UnsupportedMediaType
 from kg.store import DATASET_FORMATS, FORMAT_ALIASES, GRAPH_FORMATS
 from kg.web import service
 
 bp = Blueprint("rest", __name__)
 
 MAX_LIMIT = 100
-CONTEXT = {"skos": "http://www.w3.org/2004/02/skos/core#", "onki": "http://schema.onki.fi/onki#",
-           "uri": "@id", "type": "@type", "results": {"@id": "onki:results", "@container": "@list"},
-           "prefLabel": "skos:prefLabel", "altLabel": "skos:altLabel", "hiddenLabel": "skos:hiddenLabel"}
+MAX_HITS = 1000
+MAX_TEXT = 1000
+JSON_TYPES = ["application/json", "application/ld+json"]
 MEDIA_TO_FORMAT = {media: name for name, (_, media) in {**GRAPH_FORMATS, **DATASET_FORMATS}.items()}
+MEDIA_TO_FORMAT["application/json"] = "json-ld"  # Skosmos serves JSON-LD for application/json too
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _int_arg(name: str, default: int, maximum: int) -> int:
+def _int_arg(name: str, default: int, maximum: int, minimum: int = 0) -> int:
     raw = request.values.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError as exc:
-        raise InvalidRequest(f"{name} must be an integer") from exc
-    if value < 0 or value > maximum:
-        raise InvalidRequest(f"{name} must be between 0 and {maximum}")
+        raise InvalidRequest(f"{name} parameter is invalid: must be an integer") from exc
+    if value < minimum or value > maximum:
+        raise InvalidRequest(f"{name} parameter is invalid: must be between {minimum} and {maximum}")
     return value
+
+
+def _bool_arg(name: str) -> bool:
+    return (request.args.get(name) or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _vocab(vocid: str | None) -> str:
@@ -37,32 +49,69 @@ def _vocab(vocid: str | None) -> str:
     return settings.vocab_id
 
 
+def _store():
+    return service().artifact.store
+
+
+def _lang(name: str = "lang") -> str | None:
+    return voc.check_language(voc.vocabulary(_store()), request.values.get(name) or None)
+
+
+def _uri() -> str:
+    uri = request.args.get("uri", "").strip()
+    if not uri:
+        raise InvalidRequest("uri parameter missing")
+    return uri
+
+
+def _json(payload: dict, status: int = 200) -> Response:
+    """JSON with Skosmos' negotiation: application/json unless the client prefers application/ld+json."""
+    best = request.accept_mimetypes.best_match(JSON_TYPES) if request.headers.get("Accept") else JSON_TYPES[0]
+    if best is None:
+        raise NotAcceptable("this resource is JSON", JSON_TYPES)
+    response = jsonify(payload)
+    response.status_code = status
+    response.headers["Content-Type"] = f"{best}; charset=utf-8"
+    response.headers["Vary"] = "Accept"
+    return response
+
+
 @bp.get("/rest/v1/vocabularies")
 def vocabularies():
     s = service().settings
-    return jsonify({"@context": {"onki": "http://schema.onki.fi/onki#", "uri": "@id", "id": "onki:vocabularyIdentifier",
-                                 "title": "http://purl.org/dc/terms/title"},
-                    "vocabularies": [{"uri": s.base_iri + "scheme", "id": s.vocab_id, "title": s.vocab_title}]})
+    return _json(voc.vocabularies(_store(), s.vocab_id, s.vocab_title, _lang()))
+
+
+@bp.get("/rest/v1/<vocid>/")
+def vocabulary_info(vocid: str):
+    s = service().settings
+    return _json(voc.vocabulary_info(_store(), _vocab(vocid), s.vocab_title, _lang()))
 
 
 @bp.route("/rest/v1/suggest", methods=["GET", "POST"])
 @bp.route("/rest/v1/<vocid>/suggest", methods=["GET", "POST"])
 def suggest(vocid: str | None = None):
+    """Annif-style natural-language lookup: text, limit, threshold, lang (GET or POST form)."""
     vocab = _vocab(vocid)
+    if request.method == "POST" and request.mimetype not in FORM_TYPES:
+        raise UnsupportedMediaType(f"unsupported Content-Type {request.mimetype or '(none)'}: "
+                                   "send the fields as application/x-www-form-urlencoded or multipart/form-data")
     text = request.values.get("text", "")
     if not text.strip():
         raise InvalidRequest("text parameter missing")
-    if len(text) > 1000:
-        raise InvalidRequest("text is longer than 1000 characters")
+    if len(text) > MAX_TEXT:
+        raise InvalidRequest(f"text is longer than {MAX_TEXT} characters")
     limit = _int_arg("limit", 10, MAX_LIMIT)
     threshold = request.values.get("threshold")
     try:
         threshold_value = float(threshold) if threshold not in (None, "") else None
     except ValueError as exc:
         raise InvalidRequest("threshold must be a number") from exc
+    if threshold_value is not None and not 0.0 <= threshold_value <= 1.0:
+        raise InvalidRequest("threshold must be between 0 and 1")
+    lang = _lang()
     hits = service().suggest(text, limit=limit, threshold=threshold_value)
-    return jsonify({"query": text, "results": [{**h.as_dict(), "vocab": vocab, "label": h.pref_label}
-                                                for h in hits]})
+    return _json({"query": text, "results": voc.suggest_results(_store(), hits, vocab, lang)})
 
 
 @bp.get("/rest/v1/lookup")
@@ -72,47 +121,63 @@ def lookup(vocid: str | None = None):
     label = request.args.get("label", "")
     if not label.strip():
         raise InvalidRequest("label parameter missing")
-    rows = service().lookup(label, request.args.get("lang") or None)
-    if not rows:
-        raise NotFound(f"Could not find label '{label}'")
-    return jsonify({"@context": CONTEXT, "result": [{**r, "vocab": vocab} for r in rows]})
+    return _json(voc.lookup(_store(), label, _lang(), vocab, service().settings.base_iri))
 
 
 @bp.get("/rest/v1/search")
 @bp.get("/rest/v1/<vocid>/search")
 def search(vocid: str | None = None):
-    """Skosmos search: `query` with a trailing `*` is a prefix search (labels and kana readings)."""
+    """Skosmos search: `*` wildcards over pref/alt/hidden labels (no `*`: the whole label)."""
     vocab = _vocab(vocid)
+    for requested in (request.args.get("vocab") or "").split():
+        _vocab(requested)
     query = request.args.get("query", "")
-    if not query.strip():
+    if not query.strip() and not (request.args.get("parent") or request.args.get("group")):
         raise InvalidRequest("query parameter missing")
-    maxhits = _int_arg("maxhits", 10, MAX_LIMIT)
-    svc = service()
-    if query.endswith("*"):
-        hits = svc.complete(query.rstrip("*"), maxhits)
-    else:
-        hits = svc.suggest(query, limit=maxhits)
-    results = []
-    for h in hits:
-        row = {"uri": h.uri, "type": ["skos:Concept"], "prefLabel": h.pref_label, "lang": h.lang, "vocab": vocab}
-        if h.match_type == "altLabel":
-            row["altLabel"] = h.matched_label
-        elif h.match_type in ("hiddenLabel", "reading"):
-            row["hiddenLabel"] = h.matched_label
-        results.append(row)
-    return jsonify({"@context": CONTEXT, "uri": "", "results": results})
+    params = voc.SearchParams(
+        query=query or "*", lang=_lang(), labellang=_lang("labellang"),
+        maxhits=_int_arg("maxhits", 100, MAX_HITS, minimum=1), offset=_int_arg("offset", 0, 10**9),
+        unique=_bool_arg("unique"), fields=voc.parse_fields(request.args.get("fields")),
+        types=tuple((request.args.get("type") or "").split()), parent=request.args.get("parent") or None,
+        group=request.args.get("group") or None)
+    return _json(voc.search(_store(), params, vocab, service().settings.base_iri if vocid else None))
+
+
+@bp.get("/rest/v1/label")
+@bp.get("/rest/v1/<vocid>/label")
+def label(vocid: str | None = None):
+    _vocab(vocid)
+    return _json(voc.labels(_store(), _uri(), _lang()))
+
+
+@bp.get("/rest/v1/<vocid>/<any(broader, narrower, related, antonym):prop>")
+def property_view(vocid: str, prop: str):
+    """Skosmos broader / narrower / related, and our antonym in the same shape."""
+    _vocab(vocid)
+    return _json(voc.property_view(_store(), _uri(), prop, _lang()))
+
+
+@bp.get("/rest/v1/<vocid>/abbreviation")
+def abbreviation(vocid: str):
+    _vocab(vocid)
+    return _json(voc.abbreviations(_store(), _uri()))
 
 
 def _rdf_format() -> str:
     fmt = request.args.get("format")
+    supported = sorted([*GRAPH_FORMATS, *DATASET_FORMATS])
     if fmt:
+        fmt = fmt.split(";")[0].strip().lower().replace(" ", "+")  # an unescaped + in a URL
         name = MEDIA_TO_FORMAT.get(fmt, FORMAT_ALIASES.get(fmt, fmt))
         if name not in GRAPH_FORMATS and name not in DATASET_FORMATS:
-            raise NotAcceptable(f"Unsupported format {fmt!r}", sorted([*GRAPH_FORMATS, *DATASET_FORMATS]))
+            raise NotAcceptable(f"Unsupported format {fmt!r}", supported)
         return name
-    media = request.accept_mimetypes.best_match([m for _, m in GRAPH_FORMATS.values()]
-                                                + [m for _, m in DATASET_FORMATS.values()])
-    return MEDIA_TO_FORMAT.get(media, "turtle") if request.headers.get("Accept") else "turtle"
+    if not request.headers.get("Accept"):
+        return "turtle"
+    media = request.accept_mimetypes.best_match(list(MEDIA_TO_FORMAT))
+    if media is None:
+        raise NotAcceptable("Unsupported format", supported + sorted(MEDIA_TO_FORMAT))
+    return MEDIA_TO_FORMAT[media]
 
 
 def _rdf_response(data: bytes, fmt: str) -> Response:
@@ -127,25 +192,28 @@ def _rdf_response(data: bytes, fmt: str) -> Response:
 @bp.get("/rest/v1/data")
 @bp.get("/rest/v1/<vocid>/data")
 def data(vocid: str | None = None):
-    """The whole vocabulary, or one concept's description with `uri`."""
+    """The whole vocabulary, or one concept's description with `uri` (Skosmos `data`)."""
     _vocab(vocid)
     fmt = _rdf_format()
-    uri = request.args.get("uri")
+    uri = request.args.get("uri") or None
+    if uri and fmt in DATASET_FORMATS:
+        raise NotAcceptable(f"{fmt} is for the whole dataset; a concept comes as a graph",
+                            sorted(GRAPH_FORMATS))
     svc = service()
-    if uri:
-        svc.concept(uri)  # 404 for an unknown concept
-        return _rdf_response(svc.artifact.store.serialize(fmt, prefixes=svc.artifact.manifest.get("prefixes"),
-                                                           subject=uri), fmt)
-    return _rdf_response(svc.export(fmt), fmt)
+    return _rdf_response(voc.data(svc.artifact.store, fmt, uri, svc.artifact.manifest.get("prefixes")), fmt)
 
 
 @bp.get("/rest/v1/<vocid>/concept")
 def concept(vocid: str):
     _vocab(vocid)
-    uri = request.args.get("uri", "")
-    if not uri:
-        raise InvalidRequest("uri parameter missing")
-    return jsonify(service().concept(uri))
+    return _json(service().concept(_uri()))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from kg.web.openapi import spec
+
+    return jsonify(spec(service().settings, request.host_url))
 
 
 @bp.get("/healthz")

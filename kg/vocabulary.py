@@ -1,0 +1,430 @@
+"""Skosmos REST v1 views of one artifact: search, lookup, labels, property views and RDF data.
+
+Every function takes the artifact's GraphStore (trusted SPARQL only) and returns a JSON-ready dict
+with the keys and `@context` terms of Skosmos' RestController (NatLibFi/Skosmos), so a Skosmos
+client reads ours unchanged. Extensions keep the same shapes: `antonym` is a property view like
+`related` (kgo:antonym), `abbreviation` lists the concept's SKOS-XL short-form labels.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from kg.errors import InvalidRequest, NotFound
+from kg.store import GraphStore
+from search.normalize import loose_key
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+KGO = "https://jaterm.example.org/kgo#"
+SKOSXL = "http://www.w3.org/2008/05/skos-xl#"
+ONKI = "http://schema.onki.fi/onki#"
+P = f"""PREFIX skos: <{SKOS}>
+PREFIX skosxl: <{SKOSXL}>
+PREFIX kgo: <{KGO}>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX lexinfo: <http://www.lexinfo.net/ontology/3.0/lexinfo#>
+"""
+LABEL_ROWS = P + """SELECT ?c ?p ?l WHERE { ?c a skos:Concept ; ?p ?l .
+  VALUES ?p { skos:prefLabel skos:altLabel skos:hiddenLabel } }"""
+TYPE_ROWS = P + "SELECT ?c ?t WHERE { ?c a skos:Concept ; a ?t }"
+SCHEME_ROWS = P + """SELECT ?s ?title ?lang WHERE { ?s a skos:ConceptScheme .
+  OPTIONAL { ?s dct:title ?title } OPTIONAL { ?s dct:language ?lang } }"""
+OBJECTS = "SELECT ?c ?p ?o WHERE { ?c ?p ?o }"
+ABBREVIATIONS = P + """SELECT ?c ?s ?short ?long ?lform ?type WHERE {
+  ?c skosxl:altLabel ?s . ?s a kgo:Abbreviation ; skosxl:literalForm ?short ; kgo:abbreviationOf ?long .
+  ?long skosxl:literalForm ?lform . OPTIONAL { ?s lexinfo:termType ?type } } ORDER BY ?short"""
+WITHIN = P + "SELECT ?parent ?c WHERE { ?c a skos:Concept ; (skos:broader|^skos:narrower)+ ?parent }"
+MEMBERS = P + "SELECT ?group ?c WHERE { ?group skos:member ?c }"
+
+# Skosmos' own context terms (RestController::$context and friends).
+BASE_CONTEXT = {"skos": SKOS, "uri": "@id", "type": "@type"}
+LABEL_TERMS = {"prefLabel": "skos:prefLabel", "altLabel": "skos:altLabel", "hiddenLabel": "skos:hiddenLabel"}
+SEARCH_CONTEXT = {"skos": SKOS, "isothes": "http://purl.org/iso25964/skos-thes#", "onki": ONKI, "uri": "@id",
+                  "type": "@type", "results": {"@id": "onki:results", "@container": "@list"}, **LABEL_TERMS}
+DATA_CONTEXT = {"skos": SKOS, "isothes": "http://purl.org/iso25964/skos-thes#",
+                "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "owl": "http://www.w3.org/2002/07/owl#",
+                "dct": "http://purl.org/dc/terms/", "dc11": "http://purl.org/dc/elements/1.1/",
+                "uri": "@id", "type": "@type", "lang": "@language", "value": "@value", "graph": "@graph",
+                "label": "rdfs:label", **LABEL_TERMS, "broader": "skos:broader", "narrower": "skos:narrower",
+                "related": "skos:related", "inScheme": "skos:inScheme", "exactMatch": "skos:exactMatch",
+                "closeMatch": "skos:closeMatch", "broadMatch": "skos:broadMatch", "narrowMatch": "skos:narrowMatch",
+                "relatedMatch": "skos:relatedMatch", "kgo": KGO, "skosxl": SKOSXL, "antonym": "kgo:antonym"}
+# Concept-to-concept views (`/{vocid}/{name}?uri=`) and the `fields=` values search accepts.
+PROPERTY_VIEWS = {"broader": SKOS + "broader", "narrower": SKOS + "narrower", "related": SKOS + "related",
+                  "antonym": KGO + "antonym"}
+LITERAL_FIELDS = {name: SKOS + name for name in ("altLabel", "hiddenLabel", "definition", "scopeNote", "note",
+                                                 "example", "editorialNote", "historyNote", "changeNote", "notation")}
+RESOURCE_FIELDS = {**PROPERTY_VIEWS, **{name: SKOS + name for name in (
+    "exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch", "inScheme", "topConceptOf")}}
+SEARCH_FIELDS = sorted(["prefLabel", *LITERAL_FIELDS, *RESOURCE_FIELDS])
+PRIORITY = {"prefLabel": 1, "altLabel": 3, "hiddenLabel": 7}  # Skosmos: +1 when not in the display language
+
+
+def _short(iri: str) -> str:
+    for prefix, ns in (("skos", SKOS), ("kgo", KGO), ("skosxl", SKOSXL)):
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def _lang_matches(tag: str | None, wanted: str | None) -> bool:
+    """SPARQL LANGMATCHES: `en` matches `en` and `en-GB`; no wanted language matches everything."""
+    if not wanted:
+        return True
+    tag = (tag or "").lower()
+    return tag == wanted.lower() or tag.startswith(wanted.lower() + "-")
+
+
+@dataclass(frozen=True)
+class Label:
+    uri: str
+    prop: str  # prefLabel | altLabel | hiddenLabel
+    value: str
+    lang: str
+    key: str  # loose_key(value)
+
+
+@dataclass
+class Vocabulary:
+    """The labels, types and scheme of one store, read once and cached per store."""
+
+    labels: list[Label] = field(default_factory=list)
+    pref: dict[str, dict[str, str]] = field(default_factory=dict)
+    types: dict[str, list[str]] = field(default_factory=dict)
+    scheme: str = ""
+    titles: dict[str, str] = field(default_factory=dict)
+    languages: list[str] = field(default_factory=list)
+    jsonld: bytes | None = None
+
+    @property
+    def default_language(self) -> str:
+        return "ja" if "ja" in self.languages or not self.languages else self.languages[0]
+
+    def pref_label(self, uri: str, *langs: str | None) -> tuple[str, str] | None:
+        """The prefLabel in the first of langs that has one, else the default language's, else any."""
+        labels = self.pref.get(uri, {})
+        for lang in (*langs, self.default_language):
+            for tag, value in labels.items():
+                if lang and _lang_matches(tag, lang):
+                    return value, tag
+        return next(((v, t) for t, v in sorted(labels.items())), None)
+
+    def require(self, uri: str) -> None:
+        if uri not in self.types:
+            raise NotFound(f"Could not find concept <{uri}>")
+
+
+_CACHE: weakref.WeakKeyDictionary[GraphStore, Vocabulary] = weakref.WeakKeyDictionary()
+
+
+def vocabulary(store: GraphStore) -> Vocabulary:
+    voc = _CACHE.get(store)
+    if voc is None:
+        voc = Vocabulary()
+        for row in store.select(LABEL_ROWS):
+            value, lang = row["l"]
+            label = Label(row["c"][0], row["p"][0].rsplit("#", 1)[-1], value, lang or "", loose_key(value))
+            voc.labels.append(label)
+            if label.prop == "prefLabel":
+                voc.pref.setdefault(label.uri, {})[label.lang] = value
+        for row in store.select(TYPE_ROWS):
+            voc.types.setdefault(row["c"][0], []).append(_short(row["t"][0]))
+        for row in store.select(SCHEME_ROWS):
+            voc.scheme = voc.scheme or row["s"][0]
+            if "title" in row:
+                voc.titles[row["title"][1] or ""] = row["title"][0]
+            if "lang" in row and row["lang"][0] not in voc.languages:
+                voc.languages.append(row["lang"][0])
+        _CACHE[store] = voc
+    return voc
+
+
+def check_language(voc: Vocabulary, lang: str | None) -> str | None:
+    if lang and not any(_lang_matches(tag, lang) for tag in voc.languages):
+        raise InvalidRequest(f"unsupported language {lang!r}; this vocabulary has {', '.join(voc.languages)}")
+    return lang or None
+
+
+# --- vocabulary list and information --------------------------------------------------------------
+
+def vocabularies(store: GraphStore, vocid: str, fallback_title: str, lang: str | None) -> dict:
+    voc = vocabulary(store)
+    title = _title(voc, lang) or fallback_title
+    return {"@context": {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "onki": ONKI,
+                         "title": {"@id": "rdfs:label", "@language": lang or voc.default_language},
+                         "vocabularies": "onki:hasVocabulary", "id": "onki:vocabularyIdentifier", "uri": "@id"},
+            "uri": "", "vocabularies": [{"uri": vocid, "id": vocid, "title": title}]}
+
+
+def vocabulary_info(store: GraphStore, vocid: str, fallback_title: str, lang: str | None) -> dict:
+    voc = vocabulary(store)
+    lang = lang or voc.default_language
+    title = _title(voc, lang) or fallback_title
+    return {"@context": {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "skos": SKOS, "onki": ONKI,
+                         "dct": "http://purl.org/dc/terms/", "uri": "@id", "type": "@type",
+                         "conceptschemes": "onki:hasConceptScheme", "id": "onki:vocabularyIdentifier",
+                         "defaultLanguage": "onki:defaultLanguage", "languages": "onki:language",
+                         "label": "rdfs:label", "prefLabel": "skos:prefLabel", "title": "dct:title",
+                         "@language": lang},
+            "uri": "", "id": vocid, "title": title, "defaultLanguage": voc.default_language,
+            "languages": voc.languages, "conceptschemes": [{"uri": voc.scheme, "type": "skos:ConceptScheme",
+                                                            "title": title}]}
+
+
+def _title(voc: Vocabulary, lang: str | None) -> str | None:
+    for wanted in (lang, voc.default_language):
+        for tag, title in voc.titles.items():
+            if wanted and _lang_matches(tag, wanted):
+                return title
+    return next(iter(voc.titles.values()), None)
+
+
+# --- search and lookup ----------------------------------------------------------------------------
+
+def _matcher(query: str):
+    """Skosmos' grammar on normalised text: `*` is any run of characters, no `*` is an exact match.
+
+    Matching is case-, width-, kana- and long-vowel-insensitive (loose_key), so `かす*` finds カスタマー.
+    """
+    parts = [loose_key(p) for p in re.sub(r"\*+", "*", query.strip()).split("*")]
+    pattern = re.compile("^" + ".*".join(re.escape(p) for p in parts) + "$", re.S)
+    return lambda key: bool(pattern.match(key))
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    query: str
+    lang: str | None = None
+    labellang: str | None = None
+    maxhits: int = 100
+    offset: int = 0
+    unique: bool = False
+    fields: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    parent: str | None = None
+    group: str | None = None
+
+
+def parse_fields(raw: str | None) -> tuple[str, ...]:
+    fields = tuple(f for f in (raw or "").replace(",", " ").split() if f)
+    unknown = [f for f in fields if f not in SEARCH_FIELDS]
+    if unknown:
+        raise InvalidRequest(f"unsupported fields {' '.join(unknown)}; supported: {' '.join(SEARCH_FIELDS)}")
+    return fields
+
+
+def _row(voc: Vocabulary, label: Label, display: str | None, vocid: str, base: str | None) -> dict:
+    """One Skosmos search hit: display prefLabel plus the label that matched when it is another one."""
+    pref = voc.pref_label(label.uri, display, label.lang)
+    row: dict = {"uri": label.uri, "type": voc.types.get(label.uri, ["skos:Concept"])}
+    if base and label.uri.startswith(base):
+        row["localname"] = label.uri[len(base):]
+    if pref:
+        row["prefLabel"], row["lang"] = pref
+    if label.prop == "prefLabel" and pref and label.value != pref[0]:
+        row["matchedPrefLabel"], row["lang"] = label.value, label.lang
+    elif label.prop in ("altLabel", "hiddenLabel"):
+        row[label.prop], row["lang"] = label.value, label.lang
+    row["vocab"] = vocid
+    return row
+
+
+def _restrict(store: GraphStore, params: SearchParams) -> set[str] | None:
+    allowed: set[str] | None = None
+    for var, value, query in (("parent", params.parent, WITHIN), ("group", params.group, MEMBERS)):
+        if value:
+            try:
+                node = ox.NamedNode(value)
+            except ValueError as exc:
+                raise InvalidRequest(f"{var} must be an IRI") from exc
+            found = {r["c"][0] for r in store.select(query, **{var: node})}
+            allowed = found if allowed is None else allowed & found
+    return allowed
+
+
+def search(store: GraphStore, params: SearchParams, vocid: str, base: str | None = None) -> dict:
+    """GET /rest/v1/search: label matches ordered like Skosmos (matched label, then language)."""
+    voc = vocabulary(store)
+    display = params.labellang or params.lang
+    match = _matcher(params.query)
+    everything = not params.query.replace("*", "").strip()
+    allowed = _restrict(store, params)
+    wanted_types = {_short(t) for t in params.types}
+    hits = [lb for lb in voc.labels
+            if _lang_matches(lb.lang, params.lang) and (not everything or lb.prop == "prefLabel")
+            and (allowed is None or lb.uri in allowed)
+            and (not wanted_types or wanted_types & set(voc.types.get(lb.uri, ())))
+            and match(lb.key)]
+
+    def rank(lb: Label) -> tuple:
+        return PRIORITY[lb.prop] + (0 if _lang_matches(lb.lang, display) else 1), lb.lang, lb.value
+
+    if params.unique:
+        best: dict[str, Label] = {}
+        for lb in hits:
+            if lb.uri not in best or rank(lb) < rank(best[lb.uri]):
+                best[lb.uri] = lb
+        hits = list(best.values())
+    hits.sort(key=lambda lb: (lb.value.lower(), lb.lang, PRIORITY[lb.prop], lb.uri))
+    page = hits[params.offset: params.offset + params.maxhits]
+    results = [_row(voc, lb, display, vocid, base) for lb in page]
+    context = dict(SEARCH_CONTEXT)
+    for name in params.fields:
+        _add_field(store, voc, results, name, display, context)
+    if display:
+        context["@language"] = display
+    return {"@context": context, "uri": "", "results": results}
+
+
+def _add_field(store: GraphStore, voc: Vocabulary, results: list[dict], name: str, lang: str | None,
+               context: dict) -> None:
+    """Skosmos `fields=`: resources as [{uri, prefLabel}], literals in the display language."""
+    if name == "prefLabel":
+        context["prefLabels"] = {"@id": "skos:prefLabel", "@container": "@language"}
+        for row in results:
+            row["prefLabels"] = dict(sorted(voc.pref.get(row["uri"], {}).items()))
+        return
+    iri = RESOURCE_FIELDS.get(name) or LITERAL_FIELDS[name]
+    context[name] = _short(iri)
+    if name == "antonym":
+        context["kgo"] = KGO
+    for row in results:
+        values = []
+        for r in store.select(OBJECTS, c=ox.NamedNode(row["uri"]), p=ox.NamedNode(iri)):
+            value, tag = r["o"]
+            if name in RESOURCE_FIELDS:
+                pref = voc.pref_label(value, lang)
+                values.append({"uri": value, **({"prefLabel": pref[0]} if pref else {})})
+            elif _lang_matches(tag, lang or voc.default_language) or not tag:
+                values.append(value)
+        if values:
+            row[name] = sorted(values, key=str) if name not in RESOURCE_FIELDS else values
+    return
+
+
+def lookup(store: GraphStore, label: str, lang: str | None, vocid: str, base: str | None = None) -> dict:
+    """GET /rest/v1/{vocid}/lookup: Skosmos precedence (exact prefLabel, then case-insensitive, then
+    altLabel) with our normalisation as the loose tier and hiddenLabel (kana readings) last."""
+    voc = vocabulary(store)
+    key = loose_key(label)
+    folded = label.strip().casefold()
+    candidates = [lb for lb in voc.labels if lb.key == key and _lang_matches(lb.lang, lang)]
+    tiers = []
+    for prop in ("prefLabel", "altLabel", "hiddenLabel"):
+        tiers.append(lambda lb, p=prop: lb.prop == p and lb.value == label)
+        tiers.append(lambda lb, p=prop: lb.prop == p and lb.value.casefold() == folded)
+        tiers.append(lambda lb, p=prop: lb.prop == p)
+    for tier in tiers:
+        hits = [lb for lb in candidates if tier(lb)]
+        if hits:
+            break
+    else:
+        raise NotFound(f"Could not find label '{label}'")
+    seen, result = set(), []
+    for lb in sorted(hits, key=lambda x: (x.uri, x.lang)):
+        if lb.uri in seen:
+            continue
+        seen.add(lb.uri)
+        row = _row(voc, lb, lang or (lb.lang if lb.prop == "prefLabel" else None), vocid, base)
+        if lb.prop == "prefLabel":  # Skosmos 1A: the prefLabel that matched is the one returned
+            row.pop("matchedPrefLabel", None)
+            row["prefLabel"], row["lang"] = lb.value, lb.lang
+        result.append(row)
+    context = {**BASE_CONTEXT, "onki": ONKI, "results": {"@id": "onki:results"}, **LABEL_TERMS}
+    if lang:
+        context["@language"] = lang
+    return {"@context": context, "result": result}
+
+
+def suggest_results(store: GraphStore, hits, vocid: str, lang: str | None) -> list[dict]:
+    """Annif-style rows (uri, label, score) plus our prefLabel, matchedLabel and per-signal scores;
+    with `lang`, label and prefLabel are in that language where the concept has one."""
+    voc = vocabulary(store)
+    rows = []
+    for hit in hits:
+        row = {**hit.as_dict(), "vocab": vocid, "label": hit.pref_label}
+        pref = voc.pref_label(hit.uri, lang) if lang else None
+        if pref and _lang_matches(pref[1], lang):
+            row["prefLabel"] = row["label"] = pref[0]
+            row["lang"] = pref[1]
+        rows.append(row)
+    return rows
+
+
+# --- per-concept views ----------------------------------------------------------------------------
+
+def labels(store: GraphStore, uri: str, lang: str | None) -> dict:
+    """GET /rest/v1/{vocid}/label: the concept's labels in one language (default: the vocabulary's)."""
+    voc = vocabulary(store)
+    voc.require(uri)
+    lang = lang or voc.default_language
+    out: dict = {"@context": {**BASE_CONTEXT, **LABEL_TERMS, "@language": lang}, "uri": uri}
+    mine = [lb for lb in voc.labels if lb.uri == uri and _lang_matches(lb.lang, lang)]
+    pref = [lb.value for lb in mine if lb.prop == "prefLabel"]
+    if pref:
+        out["prefLabel"] = pref[0]
+    for prop in ("altLabel", "hiddenLabel"):
+        values = sorted(lb.value for lb in mine if lb.prop == prop)
+        if values:
+            out[prop] = values
+    return out
+
+
+def property_view(store: GraphStore, uri: str, name: str, lang: str | None) -> dict:
+    """GET /rest/v1/{vocid}/related (broader, narrower, antonym): {uri, <name>: [{uri, prefLabel}]}."""
+    voc = vocabulary(store)
+    voc.require(uri)
+    lang = lang or voc.default_language
+    items = []
+    for r in store.select(OBJECTS, c=ox.NamedNode(uri), p=ox.NamedNode(PROPERTY_VIEWS[name])):
+        target = r["o"][0]
+        pref = voc.pref_label(target, lang)
+        items.append({"uri": target, **({"prefLabel": pref[0]} if pref else {})})
+    items.sort(key=lambda x: (x.get("prefLabel", ""), x["uri"]))
+    context = {**BASE_CONTEXT, "prefLabel": "skos:prefLabel", name: _short(PROPERTY_VIEWS[name]), "@language": lang}
+    if name == "antonym":
+        context["kgo"] = KGO
+    return {"@context": context, "uri": uri, name: items}
+
+
+def abbreviations(store: GraphStore, uri: str) -> dict:
+    """GET /rest/v1/{vocid}/abbreviation: the concept's short-form SKOS-XL labels and what they abbreviate."""
+    voc = vocabulary(store)
+    voc.require(uri)
+    items = []
+    for r in store.select(ABBREVIATIONS, c=ox.NamedNode(uri)):
+        item = {"uri": r["s"][0], "type": ["kgo:Abbreviation"], "literalForm": r["short"][0],
+                "lang": r["short"][1] or "",
+                "abbreviationOf": {"uri": r["long"][0], "literalForm": r["lform"][0], "lang": r["lform"][1] or ""}}
+        if "type" in r:
+            item["termType"] = r["type"][0].rsplit("#", 1)[-1]
+        items.append(item)
+    context = {**BASE_CONTEXT, "skosxl": SKOSXL, "kgo": KGO, "abbreviation": "skosxl:altLabel",
+               "literalForm": "skosxl:literalForm", "abbreviationOf": {"@id": "kgo:abbreviationOf"},
+               "termType": "http://www.lexinfo.net/ontology/3.0/lexinfo#termType"}
+    return {"@context": context, "uri": uri, "abbreviation": items}
+
+
+# --- RDF data -------------------------------------------------------------------------------------
+
+def data(store: GraphStore, fmt: str, uri: str | None = None, prefixes: dict | None = None) -> bytes:
+    """The whole vocabulary (no uri) or one concept in an RDF format; JSON-LD is compacted with
+    Skosmos' data context (uri, type, lang, value, prefLabel, related…)."""
+    voc = vocabulary(store)
+    if uri:
+        voc.require(uri)
+    if fmt != "json-ld":
+        return store.serialize(fmt, prefixes=prefixes, subject=uri)
+    if uri is None and voc.jsonld is not None:
+        return voc.jsonld
+    graph = Graph().parse(data=store.serialize("nt", subject=uri), format="nt")
+    context = {**{k: v for k, v in (prefixes or {}).items() if k not in DATA_CONTEXT}, **DATA_CONTEXT}
+    out = graph.serialize(format="json-ld", context=context, encoding="utf-8")
+    if uri is None:
+        voc.jsonld = out
+    return out
