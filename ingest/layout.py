@@ -19,11 +19,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ingest.markup import clean_inline, join_lines, markup_view
+from ingest.markup import (
+    TABLE_SEP, clean_inline, heading_body, heading_level, is_table_row, join_lines, markup_view, pipe_table_entries,
+)
 from ingest.records import Document, Entry, SourceSpan
 from ingest.tokenize import tokenize
 
-SENTENCE_END = ("。", "．", "!", "！", "?", "？")
 CHROME = re.compile(
     r"^(コメントを残す|コメント|目次|シェア|ツイート|関連記事|前の記事|次の記事|この記事を書いた人|"
     r"Copyright|©|トップへ戻る|ページの先頭へ|お問い合わせ|PR|広告)\b"
@@ -34,10 +35,9 @@ KANA_ROW = re.compile(r"^(頭文字[:：]\s*)?[■□●◆#\s]*[あかさたな
 KANA_ROW_DECORATION = re.compile(r"[■□●○◆◇▼▽★☆#＃【】\[\]「」『』〔〕()（）<>＜＞\s]")
 KANA_ROW_CORE = re.compile(r"[\u3041-\u3096\u30a1-\u30f6]行?|[A-ZＡ-Ｚ]")
 ARTICLE_MARK = re.compile(r"^[▼▽►▶■]?\s*(詳細記事|関連記事|詳しくはこちら)[:：]?\s*")
-BULLET = re.compile(r"^\s*(?:[-*・•●◆]|\d+[.)）．]|[(（]\d+[)）]|[①-⑳])\s*")
+BULLET = re.compile(r"^\s*(?:[-*+](?=\s)|[・•●◆]|\d+[.)）．](?!\d)|[(（]\d+[)）]|[①-⑳])\s*")
+NUMBERED = re.compile(r"^\s*(?:\d+[.)）．](?!\d)|[(（]\d+[)）]|[①-⑳])\s*")
 COLON_DEF = re.compile(r"^(?P<head>[^:：。、]{1,40}?)\s*[:：]\s*(?P<body>.{4,})$")
-MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
-TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 POLITE = re.compile(r"(です|ます|ません|ください|でしょう|ましょう|ございます)[。!！]?$")
 # Sentences about the page itself, never a definition: 「本ページでは…」「今回は…ご紹介します」.
 PAGE_META = re.compile(r"^(本ページ|このページ|本記事|この記事|今回は|ここでは.*(紹介|まとめ))")
@@ -64,7 +64,7 @@ class Segmentation:
 
 
 def _strip_markup(line: str) -> str:
-    return clean_inline(re.sub(r"^#{1,6}\s+", "", line).strip())
+    return clean_inline(NUMBERED.sub("", re.sub(r"^#{1,6}\s+", "", line)).strip())
 
 
 def is_kana_row(line: str) -> bool:
@@ -78,14 +78,13 @@ def is_continuation(line: str) -> bool:
     return line[:1] in (" ", "\t", "\u3000") and bool(line.strip()) and not BULLET.match(line)
 
 
-def is_table_row(line: str) -> bool:
-    return line.count("|") >= 2 and not TABLE_SEP.match(line)
-
-
 def is_heading_like(line: str) -> bool:
     """A short line without sentence punctuation: a headword or a section heading."""
     text = _strip_markup(line)
-    if not text or len(text) > 48 or is_table_row(text) or BULLET.match(line):
+    if not text or len(text) > 48 or is_table_row(text):
+        return False
+    # List items are content, except a numbered one that holds just a term (「1. 棚卸」).
+    if BULLET.match(line) and not (NUMBERED.match(line) and not COLON_DEF.match(text)):
         return False
     if "。" in text or text.endswith(("、", ",", "，")) or POLITE.search(text):
         return False
@@ -137,29 +136,6 @@ def _next_nonblank(lines: tuple[str, ...], i: int) -> int | None:
     return j if j < len(lines) else None
 
 
-def _table_entries(doc: Document, lines: tuple[str, ...], start: int, section: str | None) -> tuple[list[Entry], int]:
-    """Rows of a pipe table from `start` (the header row); returns entries and the next index."""
-    header = [c.strip() for c in lines[start].strip().strip("|").split("|")]
-    entries = []
-    i = start + 1
-    while i < len(lines) and (is_table_row(lines[i]) or TABLE_SEP.match(lines[i])):
-        if is_table_row(lines[i]):
-            cells = [clean_inline(c) for c in lines[i].strip().strip("|").split("|")]
-            if cells and cells[0] and len(cells) > 1:
-                filled = [(h, c) for h, c in zip(header[1:], cells[1:], strict=False) if c]
-                # One definition column (| 用語 | 説明 |) is the definition itself; several
-                # (| 用語 | 主な目的 | 対応内容 |) keep which column said what.
-                parts = [c if len(filled) == 1 or not h else f"{h}: {c}" for h, c in filled]
-                definition = "、".join(parts) if parts else ""
-                if definition:
-                    n = i + 1
-                    entries.append(
-                        Entry(doc.name, cells[0], n, definition, (lines[i],), SourceSpan(doc.name, n, n), section, "table")
-                    )
-        i += 1
-    return entries, i
-
-
 def _looks_like_section(lines: tuple[str, ...], i: int) -> bool:
     """A heading followed directly by another headword (or a table) heads a section."""
     j = _next_nonblank(lines, i)
@@ -179,18 +155,15 @@ def _headword_core(headword: str) -> str:
     return re.split(r"[(（/／\s]", _strip_markup(headword), maxsplit=1)[0]
 
 
-def _entry_heading_level(lines: tuple[str, ...]) -> int | None:
+def _entry_heading_level(lines: tuple[str, ...]) -> int:
     """The Markdown heading level that names terms: the deepest one that, at least twice,
-    has text (not another heading or a table) right under it. Shallower headings are the
-    title and the sections (## あ行), never headwords."""
+    has text right under it. Shallower headings are the title and sections (## あ行)."""
     counts: Counter[int] = Counter()
     for i, line in enumerate(lines):
-        if (m := MD_HEADING.match(line)) and not is_kana_row(line):
+        if (level := heading_level(line)) and not is_kana_row(line):
             j = _next_nonblank(lines, i)
-            if j is not None and not MD_HEADING.match(lines[j]) and not is_table_row(lines[j]):
-                counts[len(m[1])] += 1
-    levels = [level for level, n in counts.items() if n >= 2]
-    return max(levels) if levels else None
+            counts[level] += j is not None and not heading_level(lines[j]) and not is_table_row(lines[j])
+    return max((level for level, n in counts.items() if n >= 2), default=0)
 
 
 def _is_colon_glossary(lines: tuple[str, ...]) -> bool:
@@ -201,12 +174,15 @@ def _is_colon_glossary(lines: tuple[str, ...]) -> bool:
     return len(colon) >= 3 and len(colon) >= 0.4 * len(text)
 
 
-def _colon_entry(m: re.Match[str], glossary: bool, text: str) -> bool:
-    if not is_heading_like(m["head"]):
-        return False
+def _colon_entry(line: str, glossary: bool) -> re.Match[str] | None:
+    """A `用語：定義` one-liner (not a list item, not a heading that happens to hold a colon)."""
+    text = line.strip()
+    m = COLON_DEF.match(text)
+    if not m or BULLET.match(line) or not is_heading_like(m["head"]):
+        return None
     if glossary:  # metadata lines (作成：営業企画部, 更新日：2024年4月1日) carry no kana
-        return len(m["body"]) >= 4 and bool(KANA.search(m["body"]))
-    return len(m["body"]) >= 8 and not is_heading_like(text)
+        return m if len(m["body"]) >= 4 and KANA.search(m["body"]) else None
+    return m if len(m["body"]) >= 8 and not is_heading_like(text) else None
 
 
 def segment_headworded(doc: Document) -> Segmentation:
@@ -214,104 +190,74 @@ def segment_headworded(doc: Document) -> Segmentation:
     entries: list[Entry] = []
     used: set[int] = set()
     section: str | None = None
-    heading_level = _entry_heading_level(lines)
+    term_level = _entry_heading_level(lines)  # 0: the headings (if any) do not name terms
     colon_glossary = _is_colon_glossary(lines)
 
-    def add(entry: Entry, rows: list[int]) -> None:
-        entries.append(entry)
-        used.update(rows)
-
-    def colon_line(n: int) -> bool:
-        m = COLON_DEF.match(lines[n].strip())
-        return bool(m) and not BULLET.match(lines[n]) and _colon_entry(m, colon_glossary, lines[n].strip())
+    def starts_entry(k: int) -> bool:
+        """Line k opens an entry of its own, so it ends the definition block above it."""
+        bullet = BULLET.match(lines[k])
+        return (is_heading_like(lines[k]) or is_table_row(lines[k]) or (colon_glossary and bool(_colon_entry(lines[k], True)))
+                or bool(bullet and COLON_DEF.match(lines[k][bullet.end():]) and entries_allow_bullets(lines, k)))
 
     i = 0
     while i < len(lines):
-        line = lines[i]
-        text = line.strip()
+        line, text, level = lines[i], lines[i].strip(), heading_level(lines[i])
+        entry: Entry | None = None
+        rows = [i]
         if not text or CHROME.match(text):
-            i += 1
-            continue
-        if is_kana_row(text):
-            section = text
+            pass
+        elif is_kana_row(text) or 0 < level < term_level:
+            section = _strip_markup(text)
             used.add(i)
-            i += 1
+        elif is_table_row(text) and i + 1 < len(lines) and TABLE_SEP.match(lines[i + 1]):
+            found, end = pipe_table_entries(doc, i, section)
+            entries.extend(found)
+            used.update(range(i, end) if found else ())
+            i = end
             continue
-        if is_table_row(text) and i + 1 < len(lines) and TABLE_SEP.match(lines[i + 1]):
-            rows, i = _table_entries(doc, lines, i, section)
-            entries.extend(rows)
-            used.update(range(rows[0].span.line_start - 2, i) if rows else ())
-            continue
-        if heading_level and (md := MD_HEADING.match(line)) and len(md[1]) <= heading_level:
-            if len(md[1]) < heading_level:
-                section = _strip_markup(text)
-                used.add(i)
-                i += 1
-                continue
-            # A Markdown term heading owns everything up to the next heading, paragraphs included.
-            k = i + 1
-            while k < len(lines) and not MD_HEADING.match(lines[k]) and not is_table_row(lines[k]) \
-                    and not re.fullmatch(r"\s*([-*_])(\s*\1){2,}\s*", lines[k]):
-                k += 1
-            body = [n for n in range(i + 1, k) if lines[n].strip()]
-            if body:
+        elif level and level == term_level:
+            # A term heading owns its paragraphs up to the next heading (blank lines and all).
+            if body := heading_body(lines, i):
                 block = [lines[n].strip() for n in range(body[0], body[-1] + 1)]
                 entry = Entry(doc.name, _strip_markup(text), i + 1, join_lines(block), tuple(block),
                               SourceSpan(doc.name, body[0] + 1, body[-1] + 1), section, "heading")
-                if defines(entry):
-                    add(entry, [i, *body])
-                    i = k
-                    continue
-            i += 1
-            continue
-        bullet = BULLET.match(line)
-        if bullet and (m := COLON_DEF.match(line[bullet.end():])) and entries_allow_bullets(lines, i):
-            # An item wraps onto indented lines below it.
-            k = i + 1
+                rows = [i, *body]
+        elif (bullet := BULLET.match(line)) and (m := COLON_DEF.match(line[bullet.end():])) \
+                and entries_allow_bullets(lines, i):
+            k = i + 1  # an item may wrap onto indented lines below it
             while k < len(lines) and is_continuation(lines[k]):
                 k += 1
             block = [m["body"].strip(), *(lines[n].strip() for n in range(i + 1, k))]
-            add(Entry(doc.name, m["head"].strip(), i + 1, join_lines(block), tuple(block),
-                      SourceSpan(doc.name, i + 1, k), section, "bullet"), list(range(i, k)))
-            i = k
-            continue
-        if colon_line(i) and (m := COLON_DEF.match(text)):
-            n = i + 1
-            add(Entry(doc.name, m["head"].strip(), n, m["body"].strip(), (line,), SourceSpan(doc.name, n, n), section,
-                      "colon"), [i])
-            i += 1
-            continue
-        if is_heading_like(text):
-            j = _next_nonblank(lines, i)
+            entry = Entry(doc.name, clean_inline(m["head"]), i + 1, join_lines(block), tuple(block),
+                          SourceSpan(doc.name, i + 1, k), section, "bullet")
+            rows = list(range(i, k))
+        elif m := _colon_entry(line, colon_glossary):
+            entry = Entry(doc.name, clean_inline(m["head"]), i + 1, m["body"].strip(), (line,),
+                          SourceSpan(doc.name, i + 1, i + 1), section, "colon")
+        elif is_heading_like(text) and (j := _next_nonblank(lines, i)) is not None:
             # 「作成：営業企画部」 over the entries is metadata, not their section.
-            if j is not None and _looks_like_section(lines, i) and not COLON_DEF.match(text):
+            if _looks_like_section(lines, i) and not COLON_DEF.match(text):
                 section = _strip_markup(text)
                 used.add(i)
-                i += 1
-                continue
-            # (In a `用語：定義` list the next line is an entry of its own, not this line's definition.)
-            if j is not None and is_definition_like(lines[j]) and not is_heading_like(lines[j]) \
-                    and not (colon_glossary and colon_line(j)):
+            # In a `用語：定義` list the next line is an entry of its own, not this line's definition.
+            elif is_definition_like(lines[j]) and not is_heading_like(lines[j]) \
+                    and not (colon_glossary and _colon_entry(lines[j], True)):
                 # The definition block: contiguous non-blank lines from j that do not start a new entry.
-                k = j
-                block = []
-                while k < len(lines) and lines[k].strip():
-                    if k > j and (is_heading_like(lines[k]) or is_table_row(lines[k]) or (colon_glossary and colon_line(k))):
-                        break
-                    if k > j and BULLET.match(lines[k]) and COLON_DEF.match(lines[k][BULLET.match(lines[k]).end():]) \
-                            and entries_allow_bullets(lines, k):
-                        break
-                    block.append(lines[k].strip())
+                k = j + 1
+                while k < len(lines) and lines[k].strip() and not starts_entry(k):
                     k += 1
+                block = [lines[n].strip() for n in range(j, k)]
                 entry = Entry(doc.name, _strip_markup(text), i + 1,
                               "".join(block) if _is_cjk_block(block) else " ".join(block),
                               tuple(block), SourceSpan(doc.name, j + 1, k), section, "headword-block")
-                # A title over the page's intro has the shape of an entry but defines nothing.
-                if defines(entry):
-                    add(entry, [i, *range(j, k)])
-                    i = k
-                    continue
-        i += 1
+                rows = [i, *range(j, k)]
+        # A title over the page's intro has the shape of an entry but defines nothing.
+        if entry is not None and defines(entry):
+            entries.append(entry)
+            used.update(rows)
+            i = rows[-1] + 1
+        else:
+            i += 1
     skipped = [n + 1 for n, line in enumerate(lines) if line.strip() and n not in used]
     return Segmentation(entries, skipped, "headworded")
 

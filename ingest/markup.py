@@ -1,11 +1,12 @@
-"""Read the structure markup states outright (HTML <dl>/<table>, Markdown inline marks).
+"""Read the structure that markup states outright: HTML <dl>/<table>, Markdown tables and headings.
 
 Line segmentation (ingest/layout.py) guesses entries from what lines look like. Markup needs
 no guessing: a <dt> is a headword and its <dd> the definition, a table row is one entry. So an
 HTML document is turned into a `MarkupView`: the entries its <dl> and <table> elements state,
 plus a plain-text copy of the document, line for line, for the line segmenter to read the
 rest (headings become `#` lines, list items `- ` lines). Source line numbers are kept
-throughout, so spans still point into the file as written.
+throughout, so spans still point into the file as written. Markdown is already line-shaped;
+the helpers at the end read its pipe tables, headings and inline marks for the segmenter.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from ingest.records import Document, Entry, SourceSpan
+
+TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
+THEMATIC_BREAK = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 
 # An HTML document opens with a doctype or <html>, or has block tags on several lines;
 # a stray <br> in a Markdown table cell does not make a file HTML.
@@ -133,8 +138,9 @@ class _Reader(HTMLParser):
                 self._finish(self.getpos()[0])
         elif self.structure is not None and self.depth == 0 and tag in _CELL:
             self._close_cell()
-        elif _HEADING.match(tag) and self.heading is not None:
-            self.section = "".join(self.heading).strip() or self.section
+        elif (m := _HEADING.match(tag)) and self.heading is not None:
+            if m[1] != "1":  # <h1> is the page's title; <h2>… name its sections (か行)
+                self.section = "".join(self.heading).strip() or self.section
             self.heading = None
 
     def handle_data(self, data: str) -> None:
@@ -276,3 +282,43 @@ def markup_view(doc: Document) -> MarkupView:
     if looks_like_html(doc):
         return html_view(doc)
     return MarkupView(doc, [], frozenset())
+
+
+# -- Markdown ------------------------------------------------------------------------------
+def is_table_row(line: str) -> bool:
+    return line.count("|") >= 2 and not TABLE_SEP.match(line)
+
+
+def heading_level(line: str) -> int:
+    """1-6 for a Markdown heading line (`### 用語`), 0 for any other line."""
+    m = MD_HEADING.match(line)
+    return len(m[1]) if m else 0
+
+
+def heading_body(lines: tuple[str, ...], i: int) -> list[int]:
+    """Indexes of the non-blank lines a term heading owns: all paragraphs up to the next
+    heading, table or horizontal rule (a definition may run over several paragraphs)."""
+    k = i + 1
+    while k < len(lines) and not (MD_HEADING.match(lines[k]) or is_table_row(lines[k]) or THEMATIC_BREAK.match(lines[k])):
+        k += 1
+    return [n for n in range(i + 1, k) if lines[n].strip()]
+
+
+def pipe_table_entries(doc: Document, start: int, section: str | None) -> tuple[list[Entry], int]:
+    """Rows of a pipe table whose header row is lines[start]; returns entries and the next index."""
+    lines = doc.lines
+    header = [c.strip() for c in lines[start].strip().strip("|").split("|")]
+    entries = []
+    i = start + 1
+    while i < len(lines) and (is_table_row(lines[i]) or TABLE_SEP.match(lines[i])):
+        cells = [clean_inline(c) for c in lines[i].strip().strip("|").split("|")]
+        if is_table_row(lines[i]) and cells[0] and len(cells) > 1:
+            filled = [(h, c) for h, c in zip(header[1:], cells[1:], strict=False) if c]
+            # One definition column (| 用語 | 説明 |) is the definition itself; several
+            # (| 用語 | 主な目的 | 対応内容 |) keep which column said what.
+            definition = "、".join(c if len(filled) == 1 or not h else f"{h}: {c}" for h, c in filled)
+            if definition:
+                span = SourceSpan(doc.name, i + 1, i + 1)
+                entries.append(Entry(doc.name, cells[0], i + 1, definition, (lines[i],), span, section, "table"))
+        i += 1
+    return entries, i

@@ -142,9 +142,10 @@ def glossary_name(file: str) -> str:
     return f"用語集 {m.group(1)}" if m else re.sub(r"\.[A-Za-z0-9]+$", "", file)
 
 
-def display_reading(label: str, reading: str) -> str:
-    """The hiragana reading worth showing next to a label (only labels with kanji need one)."""
-    if not reading or not _KANJI.search(label):
+def display_reading(label: str, reading: str, leading_only: bool = False) -> str:
+    """The hiragana reading worth showing next to a label: only labels with kanji need one (in lists,
+    only labels that start with kanji, where the reading decides the label's place)."""
+    if not reading or not _KANJI.search(label[:1] if leading_only else label):
         return ""
     hira = to_hiragana(reading)
     return hira if re.fullmatch(r"[\u3041-\u309fー・\s]+", hira) else ""
@@ -181,7 +182,7 @@ def build_catalogue(store, index) -> Catalogue:
             section = section_of(label, reading)
         key = (SECTION_KEYS.index(section), collation_key(reading or label) if section != UNKNOWN else "",
                unicodedata.normalize("NFKC", label).casefold(), doc.uri)
-        entries.append(Entry(doc.uri, label, doc.lang, display_reading(label, reading), reading_given, section,
+        entries.append(Entry(doc.uri, label, doc.lang, display_reading(label, reading, True), reading_given, section,
                              key, tuple(sorted(files.get(doc.uri, {}))), doc.headword_confidence))
     entries.sort(key=lambda e: e.sort_key)
     sections: dict[str, list[Entry]] = {}
@@ -221,6 +222,20 @@ def label_readings(concept: dict) -> tuple[dict[str, tuple[str, bool]], list[str
             out[label] = (reading, reading in given)
             used.add(reading)
     return out, [r for r in given if r not in used]
+
+
+def group_evidence(items: list[dict]) -> list[dict]:
+    """Evidence sentences with the same text from the same glossary shown once, with every line."""
+    out: dict[tuple[str, str], dict] = {}
+    for item in items:
+        key = (item["text"], item["source"])
+        if key not in out:
+            out[key] = {**item, "lines": []}
+        if item.get("line") is not None and item["line"] not in out[key]["lines"]:
+            out[key]["lines"].append(item["line"])
+    for item in out.values():
+        item["lines"].sort()
+    return list(out.values())
 
 
 _cache_lock = threading.Lock()
@@ -320,6 +335,8 @@ def search_row(hit, query: str, cat: Catalogue) -> dict:
         row["labelParts"] = [[hit.pref_label, False]]
         row["matchedParts"] = ([[matched, False], ["(", False]] if matched != hit.pref_label else []) + [
             list(p) for p in highlight(reading, query)] + ([[")", False]] if matched != hit.pref_label else [])
+        if matched == hit.pref_label:
+            row["reading"] = ""  # the matched reading is shown, highlighted, instead
     elif matched != hit.pref_label:
         row["labelParts"] = [[hit.pref_label, False]]
         row["matchedParts"] = [list(p) for p in highlight(matched, query)]
@@ -352,6 +369,9 @@ def live_search(service, text: str, limit: int = 8) -> list[dict]:
     return [search_row(h, text, cat) for h in _merge(exact, prefix, hybrid, limit)]
 
 
+NEAREST_FLOOR = 0.2  # below this an unconfident candidate is noise, not a hint
+
+
 @dataclass
 class SearchResult:
     query: str
@@ -378,5 +398,5 @@ def full_search(service, text: str, limit: int = 20) -> SearchResult:
     nearest = []
     if not rows:
         candidates = service.artifact.searcher.suggest(text, limit=5, include_unconfident=True)
-        nearest = [search_row(h, text, cat) for h in candidates]
+        nearest = [search_row(h, text, cat) for h in candidates if h.score >= NEAREST_FLOOR]
     return SearchResult(text, rows, nearest)

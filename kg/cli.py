@@ -210,3 +210,28 @@ def eval_search(ctx: click.Context, queries: Path | None, tune: bool, calibrate:
     click.echo(report(searcher, items))
     if show_failures:
         click.echo("\n".join(failures(searcher, items)))
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--no-skosify", is_flag=True, help="Skip the skosify cross-check.")
+@click.option("--quiet", "-q", is_flag=True, help="Print violations only (warnings are still counted).")
+@click.pass_context
+def validate(ctx: click.Context, path: Path | None, no_skosify: bool, quiet: bool) -> None:
+    """SHACL shapes (ontology/shapes.ttl) and qSKOS-style checks on the current artifact or an RDF file.
+
+    One line per finding (focus node — shape/constraint — message), then counts; exit status 1 on
+    any violation.
+    """
+    from kg.validate import validate_artifact, validate_file
+
+    if path is not None:
+        report = validate_file(path, use_skosify=not no_skosify)
+    else:
+        report = validate_artifact(_settings(ctx), use_skosify=not no_skosify)
+    for finding in report.findings:
+        if not quiet or finding.severity == "violation":
+            click.echo(finding.line())
+    click.echo(report.summary())
+    if not report.conforms:
+        sys.exit(1)

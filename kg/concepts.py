@@ -14,16 +14,16 @@ PREFIX kgo: <https://jaterm.example.org/kgo#>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """
-LABELS = P + """SELECT ?p ?o WHERE { ?c ?p ?o . VALUES ?p { skos:prefLabel skos:altLabel skos:hiddenLabel
+LABELS = P + """SELECT ?c ?p ?o WHERE { ?c ?p ?o . VALUES ?p { skos:prefLabel skos:altLabel skos:hiddenLabel
   kgo:reading kgo:candidateLabel } }"""
-META = P + """SELECT ?p ?o WHERE { ?c ?p ?o . VALUES ?p { kgo:headwordConfidence kgo:headwordEvidence
+META = P + """SELECT ?c ?p ?o WHERE { ?c ?p ?o . VALUES ?p { kgo:headwordConfidence kgo:headwordEvidence
   skos:editorialNote rdf:type kgo:definedIn skos:inScheme } }"""
-DEFINITIONS = P + """SELECT ?text ?doc ?file ?start ?end WHERE {
+DEFINITIONS = P + """SELECT ?c ?text ?doc ?file ?start ?end WHERE {
   ?c skos:definition ?text .
   OPTIONAL { ?x rdf:subject ?c ; rdf:predicate skos:definition ; rdf:object ?text ; dct:source ?doc ;
              kgo:lineStart ?start ; kgo:lineEnd ?end . OPTIONAL { ?doc kgo:fileName ?file } }
 } ORDER BY ?file ?start"""
-RELATIONS = P + """SELECT ?kind ?target ?label ?evidence ?pattern ?file ?start WHERE {
+RELATIONS = P + """SELECT ?c ?kind ?target ?label ?evidence ?pattern ?file ?start WHERE {
   { ?c kgo:antonym ?target BIND("antonym" AS ?kind) }
   UNION { ?c skos:related ?target FILTER NOT EXISTS { ?c kgo:antonym ?target } BIND("related" AS ?kind) }
   OPTIONAL { ?target skos:prefLabel ?label FILTER(LANG(?label) = "ja" || LANG(?label) = "") }
@@ -31,10 +31,10 @@ RELATIONS = P + """SELECT ?kind ?target ?label ?evidence ?pattern ?file ?start W
              kgo:lineStart ?start . ?doc kgo:fileName ?file .
              FILTER((?s = ?c && ?o = ?target) || (?s = ?target && ?o = ?c)) }
 }"""
-ABBREVIATIONS = P + """SELECT ?short ?long WHERE {
+ABBREVIATIONS = P + """SELECT ?c ?short ?long WHERE {
   ?c skosxl:altLabel ?s . ?s a kgo:Abbreviation ; skosxl:literalForm ?short ; kgo:abbreviationOf ?l .
   ?l skosxl:literalForm ?long }"""
-LABEL_EVIDENCE = P + """SELECT ?label ?evidence ?pattern ?file ?start WHERE {
+LABEL_EVIDENCE = P + """SELECT ?c ?label ?evidence ?pattern ?file ?start WHERE {
   ?x rdf:subject ?c ; rdf:predicate ?p ; rdf:object ?label ; kgo:evidence ?evidence ; kgo:pattern ?pattern ;
      dct:source ?doc ; kgo:lineStart ?start . ?doc kgo:fileName ?file .
   VALUES ?p { skos:altLabel skos:prefLabel } }"""

@@ -66,6 +66,10 @@ class QueryMemoryExceeded(QueryFailed):
     title = "Query exceeded the memory limit"
 
 
+class _Unwritable(KGError):
+    """The result exists but cannot be expressed in the requested format (worker side only)."""
+
+
 @dataclass(frozen=True)
 class QueryResult:
     """A serialised query result; truncated when rows or triples beyond max_rows were dropped."""
@@ -151,6 +155,20 @@ def _death_error(code: int | None, memory_mb: int) -> QueryFailed:
 
 class QueryRunner:
     """A small pool of long-lived query workers over one read-only store; safe to share across threads."""
+
+    # Contract of run():
+    # * deadline: timeout_s may only lower the configured one. Waiting for a free worker is bounded by the
+    #   same limit (QueryTimeout "busy") and is not charged to the query. On expiry the worker is killed
+    #   and replaced at once, and QueryTimeout is raised.
+    # * row cap: at most max_rows solutions or triples are written; truncated=True says more existed.
+    #   ResultTooLarge only when the serialised result exceeds max_bytes.
+    # * dataset: no graph URIs -> default graph = union of all graphs, every named graph visible; any
+    #   given -> exactly those (SPARQL Protocol), so named_graph_uris alone leave the default graph empty.
+    # * errors: InvalidQuery (also from pyoxigraph's parser, with line/column), QueryRefused (the gate runs
+    #   again in the worker), NotAcceptable, InvalidRequest, IndexNotReady, QueryMemoryExceeded (worker
+    #   hit memory_mb and died; replaced), QueryFailed (any other worker death or engine error).
+    # * memory_mb is address space on top of the worker's start-up size (~60 MB); opening the store's
+    #   RocksDB takes about 140 MB of it.
 
     def __init__(
         self,
@@ -279,11 +297,14 @@ def _error_from_reply(reply: tuple, memory_mb: int) -> KGError:
 
 def _sandbox(memory_mb: int) -> dict[str, Any]:
     """Limit the worker before it touches the store; returns what could be applied, for the log."""
-    libc = ctypes.CDLL(None, use_errno=True)
     info: dict[str, Any] = {}
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the fork server, i.e. with the web process
-    # Each new thread's malloc arena reserves 64 MB of address space; RocksDB threads would eat the cap.
-    libc.mallopt(_M_ARENA_MAX, 2)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the fork server, i.e. with the web process
+        # Each thread's malloc arena reserves 64 MB of address space; RocksDB's threads would eat the cap.
+        libc.mallopt(_M_ARENA_MAX, 2)
+    except (OSError, AttributeError):  # not glibc/Linux: the limits below still apply where they exist
+        libc = None
     with open("/proc/self/status") as fh:
         base = next(int(ln.split()[1]) * 1024 for ln in fh if ln.startswith("VmSize"))
     cap = base + (memory_mb << 20)
@@ -291,8 +312,8 @@ def _sandbox(memory_mb: int) -> dict[str, Any]:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     info["address_space_mb"] = cap >> 20
     # The gate is the real SSRF protection; an empty network namespace is a second wall where allowed.
-    info["network_namespace"] = libc.unshare(_CLONE_NEWNET) == 0
-    if not info["network_namespace"]:
+    info["network_namespace"] = libc is not None and libc.unshare(_CLONE_NEWNET) == 0
+    if libc is not None and not info["network_namespace"]:
         info["unshare_errno"] = ctypes.get_errno()
     sys.setrecursionlimit(200_000)  # rdflib's parser recurses per triple pattern; frames live on the heap
     return info
@@ -325,7 +346,7 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
 def _kind_of(exc: KGError) -> str:
     """The wire name of an error class."""
     for cls, kind in ((InvalidQuery, "invalid_query"), (QueryRefused, "refused"), (ResultTooLarge, "too_large"),
-                      (NotAcceptable, "not_acceptable"), (IndexNotReady, "index")):  # fmt: skip
+                      (_Unwritable, "not_acceptable"), (IndexNotReady, "index")):  # fmt: skip
         if isinstance(exc, cls):
             return kind
     return "failed"
@@ -371,8 +392,6 @@ def _execute(request: tuple, stores: dict[str, ox.Store]) -> tuple:
 
 def _write_graph(triples: Any, media_type: str, max_rows: int, prefixes: dict[str, str]) -> tuple[bytes, bool]:
     """Serialise up to max_rows triples in one of the graph formats."""
-    if media_type not in _RDF_FORMATS:
-        raise NotAcceptable(f"graph results cannot be written as {media_type}", list(GRAPH_MEDIA_TYPES))
     kept, truncated = [], False
     for triple in triples:
         if len(kept) == max_rows:
@@ -381,9 +400,12 @@ def _write_graph(triples: Any, media_type: str, max_rows: int, prefixes: dict[st
         kept.append(triple)
     fmt = _RDF_FORMATS[media_type]
     use_prefixes = prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
-    content = ox.serialize(kept, format=fmt, prefixes=use_prefixes)
+    try:
+        content = ox.serialize(kept, format=fmt, prefixes=use_prefixes)
+    except ValueError:  # a PREFIX the serializer will not write; full IRIs are always valid
+        content = ox.serialize(kept, format=fmt)
     # pyoxigraph writes an empty element name when a predicate IRI has no NCName suffix: not XML.
     if fmt == ox.RdfFormat.RDF_XML and re.search(rb"<oxprefix:[\s/>]", content):
-        raise NotAcceptable("a predicate IRI of this result cannot be written in RDF/XML", [])
+        raise _Unwritable("a predicate IRI of this result cannot be written in RDF/XML")
     return content, truncated
 

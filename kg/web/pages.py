@@ -77,6 +77,9 @@ def concept_page(cid: str):
         return _not_found(f"この用語は見つかりませんでした: {uri}")
     cat = browse.catalogue(svc.artifact)
     readings, other_readings = browse.label_readings(data)
+    data["labelEvidence"] = browse.group_evidence(data["labelEvidence"])
+    for relation in data["relations"]:
+        relation["evidence"] = browse.group_evidence(relation["evidence"])
     response = render_template(
         "concept.html", c=data, entry=cat.by_uri.get(uri), similar=cat.similar(uri), readings=readings,
         other_readings=other_readings, evidence_text=browse.HEADWORD_EVIDENCE.get(data["headwordEvidence"], ""))
