@@ -169,9 +169,8 @@ def _entry_heading_level(lines: tuple[str, ...]) -> int:
 def _is_colon_glossary(lines: tuple[str, ...]) -> bool:
     """Most lines are `用語：定義`: then a short definition without 。 is still one."""
     text = [line for line in lines if line.strip()]
-    colon = [line for line in text if not BULLET.match(line) and (m := COLON_DEF.match(line.strip()))
-             and is_heading_like(m["head"]) and KANA.search(m["body"])]
-    return len(colon) >= 3 and len(colon) >= 0.4 * len(text)
+    colon = sum(1 for line in text if _colon_entry(line, True))
+    return colon >= 3 and colon >= 0.4 * len(text)
 
 
 def _colon_entry(line: str, glossary: bool) -> re.Match[str] | None:
@@ -402,11 +401,9 @@ def _reads_as_definitions(entries: list[Entry]) -> bool:
 def _is_glossary(entries: list[Entry], text_lines: int, stated: bool) -> bool:
     """Several entries, or entries the markup states, or one entry that is most of the file;
     a single stray `注意：…` line in an article does not make it a glossary."""
-    if not entries:
-        return False
-    covered = sum(e.span.line_end - e.span.line_start + 1 + (e.headword_line not in range(
-        e.span.line_start, e.span.line_end + 1) if e.headword_line else 0) for e in entries)
-    return len(entries) >= 2 or stated or covered >= 0.5 * text_lines
+    covered = sum(e.span.line_end - e.span.line_start + 1 + ((e.headword_line or e.span.line_start) < e.span.line_start)
+                  for e in entries)
+    return bool(entries) and (len(entries) >= 2 or stated or covered >= 0.5 * text_lines)
 
 
 def segment(doc: Document) -> Segmentation:

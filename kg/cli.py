@@ -235,3 +235,18 @@ def validate(ctx: click.Context, path: Path | None, no_skosify: bool, quiet: boo
     click.echo(report.summary())
     if not report.conforms:
         sys.exit(1)
+
+
+@main.command()
+@click.option("-n", "--requests", "n", default=200, show_default=True, help="Requests per measurement.")
+@click.pass_context
+def bench(ctx: click.Context, n: int) -> None:
+    """Latency benchmarks as ratios against raw fugashi, faiss and pyoxigraph in the same run."""
+    from kg.bench import format_results, run_bench
+    from kg.service import Service
+
+    service = Service(_settings(ctx))
+    try:
+        click.echo(format_results(run_bench(service, n)))
+    finally:
+        service.close()

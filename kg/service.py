@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass
@@ -16,6 +17,17 @@ from search.hybrid import Hit, Searcher
 from search.index import load_index
 
 log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=512)
+def prepare_cached(query: str):
+    """Gate a query once: rdflib's parser costs milliseconds and clients repeat their queries.
+
+    Errors are not cached (lru_cache does not store exceptions), so a refusal is re-checked each time.
+    """
+    from kg.sparql import prepare_query
+
+    return prepare_query(query)
 
 
 @dataclass

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Response, render_template, request
 
 from kg.errors import InvalidRequest, NotAcceptable, QueryRefused, UnsupportedMediaType
-from kg.sparql import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, prepare_query
+from kg.service import prepare_cached
+from kg.sparql import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
 from kg.web import service
 
 bp = Blueprint("sparql", __name__)
@@ -91,7 +92,7 @@ def endpoint():
         raise InvalidRequest("exactly one 'query' parameter is allowed")
     if not queries[0].strip():
         raise InvalidRequest("the 'query' parameter is empty")
-    prepared = prepare_query(queries[0])
+    prepared = prepare_cached(queries[0])
     media_type = negotiate(prepared.form, params)
     timeout = None
     if params.get("timeout"):
