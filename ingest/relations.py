@@ -41,7 +41,12 @@ CUES: tuple[Cue, ...] = (
     _cue("to-dougi", RelationKind.SYNONYM, QUOTED_RUN + r"と同義"),
     _cue("onaji-imi", RelationKind.SYNONYM, QUOTED_RUN + r"と同じ意味"),
     _cue("tomo-yobareru", RelationKind.SYNONYM, QUOTED_RUN + r"とも(?:呼ばれ|言われ|いわれ|言う|いう)"),
+    _cue("tomo-yobareru-list", RelationKind.SYNONYM,
+         r"(?P<listed>(?:[A-Za-z][A-Za-z0-9]{1,8}[(（][^)）]{1,40}[)）]、)+[A-Za-z][A-Za-z0-9]{1,8}[(（][^)）]{1,40}[)）])"
+         r"とも(?:呼ばれ|言われ|いわれ|言う|いう)", 0.85),
     _cue("tomo-yobareru-bare", RelationKind.SYNONYM, BARE_TARGET + r"とも(?:呼ばれ|言われ|いわれ|言う|いう)", 0.85),
+    _cue("tsukaikata", RelationKind.SYNONYM, QUOTED_RUN + r"といった使い方", 0.8),
+    _cue("onaji-daga", RelationKind.RELATED, QUOTED_RUN + r"と[^。「」]{0,10}同じだが", 0.8),
     _cue("shiteshirareru", RelationKind.SYNONYM, r"(?P<bare>[A-Za-z][A-Za-z \-]+(?:\([A-Z]+\))?)としても知られ", 0.9),
     _cue("betsumei", RelationKind.SYNONYM, r"別名" + QUOTED_RUN),
     _cue("taigigo", RelationKind.ANTONYM, r"(?:対義語|反対語|反意語)[:：は]?" + QUOTED_RUN),
@@ -57,7 +62,44 @@ _QUOTED = re.compile(r"[「『]([^「」『』]+)")
 
 
 def _split_targets(run: str) -> list[str]:
-    return [clean_label(t) for t in _QUOTED.findall(run) if clean_label(t)]
+    targets = []
+    for raw in _QUOTED.findall(run):
+        text = clean_label(raw)
+        # 「呼量予測/コール予測」 names two alternatives of one concept.
+        parts = [clean_label(p) for p in re.split(r"\s*[/／]\s*", text)] if not is_latin_phrase(text) else [text]
+        targets.extend(p for p in parts if p)
+    return targets
+
+
+def is_latin_phrase(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z0-9 ./&\-]+", text))
+
+
+TITLE_COMPARISON = re.compile(r"(?P<a>[^\s、。「」?？]{2,20}?)(?:と(?P<b>[^\s、。「」?？]{2,20}?))?の違い")
+TITLE_DIFFERENCE = re.compile(r"(?:[?？]|、)(?P<list>[^?？、。]{2,40}?)との違い")
+SECTION_RELATED = re.compile(r"^(?P<target>.+?)との関連用語$")
+
+
+def relations_from_context(entry: Entry) -> list[Relation]:
+    """Relations stated around the entry: its article title (「AとBの違い」) or its sub-heading."""
+    out = []
+    if entry.title:
+        title = entry.title
+        title = re.sub(r"^コールセンター(?:における|の)", "", title)
+        span = SourceSpan(entry.doc, entry.span.line_end, entry.span.line_end)
+        targets: list[str] = []
+        if m := TITLE_DIFFERENCE.search(title):
+            targets += [t for t in re.split(r"[・、]|(?<=[^\s])や(?=[^\s])", m["list"]) if t]
+        elif m := TITLE_COMPARISON.search(title):
+            targets += [t for t in (m["a"], m["b"]) if t]
+        for target in targets:
+            target = re.sub(r"^.*?(?:とは[?？]?)", "", target)
+            if target and target != "コールセンター" or "との違い" in title:
+                out.append(Relation(RelationKind.RELATED, clean_label(target), title, "title-chigai", span, 0.8))
+    if entry.section and (m := SECTION_RELATED.match(entry.section)) and entry.headword_line:
+        span = SourceSpan(entry.doc, entry.headword_line, entry.headword_line)
+        out.append(Relation(RelationKind.RELATED, clean_label(m["target"]), entry.section, "section-kanren", span, 0.85))
+    return out
 
 
 def _line_of(entry: Entry, offset: int) -> int:
@@ -84,7 +126,9 @@ def extract_relations(entry: Entry) -> list[Relation]:
             evidence = m.group(0)
             groups = m.groupdict()
             targets: list[str] = []
-            if groups.get("short"):
+            if groups.get("listed"):
+                targets = [clean_label(t) for t in re.split(r"(?<=[)）])、", groups["listed"]) if t]
+            elif groups.get("short"):
                 targets = [clean_label(groups["short"])]
             elif groups.get("targets"):
                 targets = _split_targets(groups["targets"])
@@ -111,6 +155,7 @@ def extract_relations(entry: Entry) -> list[Relation]:
             claimed.append((m.start(), m.end()))
     seen: set[tuple[str, str]] = set()
     out = []
+    found.extend((len(text) + i, rel) for i, rel in enumerate(relations_from_context(entry)))
     for _, rel in sorted(found, key=lambda item: item[0]):
         key = (rel.kind.value, rel.target)
         if key not in seen:

@@ -72,3 +72,15 @@ class IndexNotReady(KGError):
 
 class BuildError(KGError):
     title = "Build failed"
+
+
+class QueryFailed(KGError):
+    """The query could not be completed: the worker died or the engine reported an error."""
+
+    title = "Query failed"
+
+
+class QueryMemoryExceeded(QueryFailed):
+    """The query needed more memory than the worker is allowed."""
+
+    title = "Query exceeded the memory limit"

@@ -241,6 +241,12 @@ def _verify_with_budget(text: str, budget_s: float) -> str | None:
     return value
 
 
+# pyparsing streamlines (mutates) the grammar on its first parse; do that once here, so no gate thread
+# is interrupted half-way through it and no two threads do it at the same time.
+parseQuery("ASK {}")
+parseUpdate("CLEAR DEFAULT")
+
+
 def prepare_query(text: str, *, max_length: int = 20_000, parse_timeout_s: float = 0.5) -> PreparedQuery:
     """Validate a user query and return it with its form, or raise InvalidRequest/InvalidQuery/QueryRefused."""
     if not isinstance(text, str) or not text.strip():

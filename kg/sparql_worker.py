@@ -27,6 +27,8 @@ from kg.errors import (
     InvalidRequest,
     KGError,
     NotAcceptable,
+    QueryFailed,
+    QueryMemoryExceeded,
     QueryRefused,
     QueryTimeout,
     ResultTooLarge,
@@ -54,16 +56,6 @@ _M_ARENA_MAX = -8
 _PR_SET_PDEATHSIG = 1
 
 
-class QueryFailed(KGError):
-    """The query could not be completed: the worker died or the engine reported an error."""
-
-    title = "Query failed"
-
-
-class QueryMemoryExceeded(QueryFailed):
-    """The query needed more memory than the worker is allowed."""
-
-    title = "Query exceeded the memory limit"
 
 
 class _Unwritable(KGError):
@@ -336,8 +328,10 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
         except KGError as exc:
             reply = ("error", _kind_of(exc), getattr(exc, "message", str(exc)),
                      getattr(exc, "line", None), getattr(exc, "column", None))  # fmt: skip
+        except RecursionError:
+            reply = ("error", "invalid_query", "the query is nested too deeply", None, None)
         except SyntaxError as exc:  # pyoxigraph's parser: "error at L:C: ..."
-            reply = ("error", "invalid_query", *_oxigraph_position(str(exc)))
+            reply = ("error", "invalid_query", *_oxigraph_position(str(exc), request[2]))
         except Exception as exc:
             reply = ("error", "failed", f"the query failed: {exc}", None, None)
         conn.send(reply)
@@ -352,14 +346,22 @@ def _kind_of(exc: KGError) -> str:
     return "failed"
 
 
-def _oxigraph_position(message: str) -> tuple[str, int | None, int | None]:
-    """Split pyoxigraph's 'error at 2:9: expected ...' into message, line and column."""
+def _oxigraph_position(message: str, text: str) -> tuple[str, int | None, int | None]:
+    """Split pyoxigraph's 'error at 2:9: expected ...' into a readable message, line and column."""
     head, _, rest = message.partition(": ")
-    if head.startswith("error at ") and rest:
-        line, _, col = head[len("error at ") :].partition(":")
-        if line.isdigit() and col.isdigit():
-            return f"syntax error: {rest}", int(line), int(col)
-    return message, None, None
+    if not (head.startswith("error at ") and rest):
+        return message, None, None
+    line_s, _, col_s = head[len("error at ") :].partition(":")
+    if not (line_s.isdigit() and col_s.isdigit()):
+        return message, None, None
+    line, col = int(line_s), int(col_s)
+    if "Prefix not found" in rest:
+        source = text.split("\n")[line - 1][: col - 1] if line <= text.count("\n") + 1 else ""
+        m = re.search(r"([^\s{}()<>;,.]*):[^\s:]*$", source)
+        rest = f"undefined prefix {m.group(1) + ':' if m else ''} (declare it with PREFIX)"
+    elif len(rest) > 160:  # its "expected one of" lists can run to dozens of character classes
+        rest = rest[:150].rstrip() + " …"
+    return f"syntax error: {rest}", line, col
 
 
 def _execute(request: tuple, stores: dict[str, ox.Store]) -> tuple:

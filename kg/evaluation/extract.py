@@ -13,7 +13,7 @@ from ingest.layout import segment
 from ingest.reader import read_document
 from ingest.records import LabelKind, RelationKind, Term
 from ingest.relations import extract_relations
-from ingest.terms import label_key
+from ingest.terms import definition_subject, label_key, parse_name
 from kg.evaluation.common import PRF, Accuracy, table
 
 RELATION_TYPES = ("synonym", "antonym", "related", "abbreviation")
@@ -64,16 +64,25 @@ def _predicted_terms(corpus_dir: Path, names: list[str], similarity=None) -> dic
 
 
 def _abbreviation_forms(term: Term) -> set[str]:
+    """Forms in abbreviation relations the entry states: its headword brackets and abbreviation cues.
+
+    Abbreviations inside a synonym's brackets (「CX(Customer Experience)」と同義) are labels, not
+    relations of this entry, as in the gold's convention.
+    """
     forms = set()
-    for label in term.labels:
-        if label.kind is LabelKind.ABBREVIATION:
-            forms.add(key(label.text))
-            forms.add(key(label.expansion_of or term.pref_label))
+    names = [n for n in (term.entry.headword, definition_subject(term.entry.definition)) if n]
+    for name in names:
+        parsed = parse_name(name)
+        if parsed is None:
+            continue
+        acronyms = [lb.text for lb in parsed.labels if lb.kind is LabelKind.ABBREVIATION]
+        if acronyms:
+            forms.update(key(a) for a in acronyms)
+            if re.match(r"[A-Z]", name):  # 「CS(顧客満足)」: the long form is the other side
+                forms.add(key(parsed.pref))
     for rel in term.relations:
         if rel.kind is RelationKind.ABBREVIATION:
             forms.add(key(rel.target))
-            if not rel.pattern.endswith(":long"):
-                forms.add(key(term.pref_label))
     return forms
 
 
@@ -141,6 +150,8 @@ def _score_entry(scores: Scores, g: dict, term: Term | None) -> None:
             predicted = _abbreviation_forms(term) - own
         else:
             predicted = {key(r.target) for r in term.relations if r.kind.value == kind}
+            if kind == "related":
+                predicted -= {key(term.pref_label)}
         scores.relations[kind].add(predicted, gold_targets - own if kind == "abbreviation" else gold_targets)
     gold_pairs = {frozenset({key(a["short"]), key(a["long"])}) for a in g["abbreviations"]}
     scores.abbreviation_pairs.add(_abbreviation_pairs(term) if term else set(), gold_pairs)

@@ -6,13 +6,14 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from kg.errors import (
-    IndexNotReady, InvalidQuery, InvalidRequest, KGError, NotAcceptable, NotFound, QueryRefused, QueryTimeout,
-    ResultTooLarge, UnsupportedMediaType,
+    IndexNotReady, InvalidQuery, InvalidRequest, KGError, NotAcceptable, NotFound, QueryFailed, QueryMemoryExceeded,
+    QueryRefused, QueryTimeout, ResultTooLarge, UnsupportedMediaType,
 )
 
 STATUS = {
     InvalidRequest: 400, InvalidQuery: 400, QueryRefused: 403, NotFound: 404, NotAcceptable: 406,
     UnsupportedMediaType: 415, ResultTooLarge: 413, QueryTimeout: 503, IndexNotReady: 503,
+    QueryMemoryExceeded: 503, QueryFailed: 500,
 }
 
 
