@@ -39,7 +39,11 @@ def label_lang(text: str) -> str:
 def _split_alternatives(text: str) -> list[str]:
     # 「A/B」 and 「A / B」 list alternatives, but 「Support/Service Plans」 is one English name.
     if is_latin(text) and " " in text:
-        parts = [p for p in re.split(r"\s+/\s+", text)]
+        parts = re.split(r"\s+[/／]\s+", text)
+        # 「Return On Advertising Spend／ROAS」: a slash before an acronym separates two names.
+        tail = re.split(r"\s*[/／]\s*", parts[-1])
+        if len(tail) > 1 and is_acronym(tail[-1]):
+            parts = [*parts[:-1], "/".join(tail[:-1]), tail[-1]]
     else:
         parts = re.split(r"\s*[/／、,]\s*", text)
     return [clean_label(p) for p in parts if clean_label(p)]

@@ -140,3 +140,45 @@ def test_documents_without_structure_give_no_entries(text):
     doc = document_from_bytes(text.encode(), "x.txt")
     seg = segment(doc)
     assert seg.entries == []
+
+
+# Small variations on the fixtures' layouts, inline: (text, expected (headword, first, last) entries).
+VARIANTS = {
+    "numbered headword lines": (
+        "物流用語\n1. 棚卸\n倉庫内の在庫を実際に数え、帳簿上の数と突き合わせること。\n"
+        "2. 検品\n入荷した商品の数量や品質を、納品書と照合して確認する作業。\n",
+        [("棚卸", 3, 3), ("検品", 5, 5)]),
+    "bold headword lines": (
+        "**棚卸**\n倉庫内の在庫を実際に数え、帳簿上の数と突き合わせること。\n\n"
+        "**検品**\n入荷した商品の数量や品質を、納品書と照合して確認する作業。\n",
+        [("棚卸", 2, 2), ("検品", 5, 5)]),
+    "bold terms in a bullet list": (
+        "物流の用語\n- **棚卸**：倉庫内の在庫を実際に数えること。\n- **検品**：入荷した商品を確認する作業。\n",
+        [("棚卸", 2, 2), ("検品", 3, 3)]),
+    "colon lines separated by blank lines": (
+        "用語集\n\n棚卸：倉庫内の在庫を実際に数えること\n\n検品：入荷した商品を確認する作業\n\n出荷：商品を送り出すこと\n",
+        [("棚卸", 3, 3), ("検品", 5, 5), ("出荷", 7, 7)]),
+    "html headings and paragraphs": (
+        "<html><body>\n<h1>用語集</h1>\n<h3>棚卸</h3>\n<p>倉庫内の在庫を実際に数えること。</p>\n"
+        "<h3>検品</h3>\n<p>入荷した商品を確認する作業。</p>\n</body></html>\n",
+        [("棚卸", 4, 4), ("検品", 6, 6)]),
+    "html dl without end tags": (
+        "<dl>\n<dt>棚卸<dd>倉庫内の在庫を数えること。\n<dt>検品<dd>入荷した商品を確認する作業。\n</dl>\n",
+        [("棚卸", 2, 2), ("検品", 3, 3)]),
+    "markdown prose under headings": (
+        "# 新しい倉庫システムの導入について\n\n## はじめに\n今年度から、新しい倉庫管理システムを導入することになりました。\n"
+        "これにより、在庫の確認がより早くなる見込みです。\n\n## スケジュール\n4月に説明会を開き、5月から順次切り替えていきます。\n",
+        []),
+    "a polite notice": (
+        "倉庫見学会のお知らせ\n\nいつも弊社をご利用いただき、ありがとうございます。\n"
+        "このたび、新しい物流センターの見学会を開催することになりました。\n参加をご希望の方は、3月末までにお申し込みください。\n",
+        []),
+}
+
+
+@pytest.mark.parametrize("case", list(VARIANTS))
+def test_layout_variations(case):
+    text, expected = VARIANTS[case]
+    seg = segment(document_from_bytes(text.encode(), "variant.txt"))
+    assert [(e.headword, e.span.line_start, e.span.line_end) for e in seg.entries] == expected
+    assert (seg.layout == "unrecognised") == (not expected)
