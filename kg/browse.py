@@ -14,19 +14,19 @@ import numpy as np
 
 from ingest.gojuon import collation_key
 from ingest.tokenize import reading_of
-from search.normalize import strip_question
+from search.normalize import loose_key, strip_question
 
 P = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX kgo: <https://jaterm.example.org/kgo#>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """
-READINGS = P + "SELECT ?c ?r WHERE { ?c a skos:Concept ; kgo:reading ?r }"
 DEFINED_IN = P + "SELECT ?c ?file WHERE { ?c a skos:Concept ; kgo:definedIn ?doc . ?doc kgo:fileName ?file }"
 DEFINITION_LINES = P + """SELECT ?c ?file (MIN(?start) AS ?line) WHERE {
   ?x rdf:subject ?c ; rdf:predicate skos:definition ; dct:source ?doc ; kgo:lineStart ?start .
   ?doc kgo:fileName ?file } GROUP BY ?c ?file"""
-DOCUMENTS = P + "SELECT ?file ?layout WHERE { ?doc a kgo:Document ; kgo:fileName ?file OPTIONAL { ?doc kgo:layout ?layout } }"
+DOCUMENTS = P + """SELECT ?file ?layout WHERE {
+  ?doc a kgo:Document ; kgo:fileName ?file OPTIONAL { ?doc kgo:layout ?layout } }"""
 
 # --- gojūon ------------------------------------------------------------------------------------
 KANA_ROWS = ("あ", "か", "さ", "た", "な", "は", "ま", "や", "ら", "わ")
@@ -83,8 +83,7 @@ class Entry:
     uri: str
     label: str
     lang: str
-    reading: str  # hiragana reading of the label; "" where it says nothing the label does not (no kanji)
-    reading_given: bool  # True when a glossary gave this reading, False when UniDic inferred it
+    reading: str  # hiragana reading (UniDic's) of a label that starts with kanji, else ""
     section: str
     sort_key: tuple
     glossaries: tuple[str, ...]
@@ -107,6 +106,7 @@ class Catalogue:
     glossaries: dict[str, Glossary]
     index: object = None  # search.index.ConceptIndex, for neighbours
     antonyms_of: dict[str, set[str]] = field(default_factory=dict)
+    by_label_key: dict[str, set[str]] = field(default_factory=dict)  # loose_key(label) -> concept URIs
 
     def section(self, key: str) -> list[Entry]:
         return self.sections.get(key, [])
@@ -114,6 +114,20 @@ class Catalogue:
     def nav(self) -> list[tuple[str, str, int]]:
         """(key, title, count) for every section, in gojūon, then Latin, then other order."""
         return [(k, SECTION_TITLES[k], len(self.sections.get(k, []))) for k in SECTION_KEYS]
+
+    def same_name(self, uri: str) -> list[tuple[Entry, list[str]]]:
+        """Other concepts that carry one of this concept's labels (synonyms the glossaries did not merge),
+        with the labels they share."""
+        index = self.index
+        i = index.by_uri.get(uri) if index is not None else None
+        if i is None:
+            return []
+        shared: dict[str, list[str]] = {}
+        for label in _labels(index.docs[i]):
+            for other in sorted(self.by_label_key.get(loose_key(label), ())):
+                if other != uri and other in self.by_uri and label not in shared.setdefault(other, []):
+                    shared[other].append(label)
+        return sorted(((self.by_uri[u], labels) for u, labels in shared.items()), key=lambda x: x[0].sort_key)
 
     def similar(self, uri: str, k: int = 6, min_score: float = 0.3) -> list[tuple[Entry, float]]:
         """Embedding neighbours of a concept, best first, never itself nor one of its antonyms."""
@@ -136,6 +150,11 @@ class Catalogue:
         return out
 
 
+def _labels(doc) -> list[str]:
+    labels = [*doc.pref_labels.values(), *(text for text, _ in doc.alt_labels)]
+    return [label for label in labels if not label.startswith(UNKNOWN_PREFIX)]
+
+
 def glossary_name(file: str) -> str:
     """A short human name for a glossary file: 004_252ec….txt -> 用語集 004."""
     m = re.match(r"(\d+)[_-]", file)
@@ -153,9 +172,6 @@ def display_reading(label: str, reading: str, leading_only: bool = False) -> str
 
 def build_catalogue(store, index) -> Catalogue:
     """Every concept of the index with its section, reading and glossaries; glossaries in file order."""
-    given: dict[str, list[str]] = {}
-    for row in store.select(READINGS):
-        given.setdefault(row["c"][0], []).append(row["r"][0])
     files: dict[str, dict[str, int | None]] = {}
     for row in store.select(DEFINED_IN):
         files.setdefault(row["c"][0], {}).setdefault(row["file"][0], None)
@@ -166,24 +182,27 @@ def build_catalogue(store, index) -> Catalogue:
 
     entries: list[Entry] = []
     antonyms_of: dict[str, set[str]] = {}
+    by_label_key: dict[str, set[str]] = {}
     for doc in index.docs:
         label = doc.pref_label
+        for text in _labels(doc):
+            if loose_key(text):
+                by_label_key.setdefault(loose_key(text), set()).add(doc.uri)
         for other in doc.antonyms:
             antonyms_of.setdefault(doc.uri, set()).add(other)
             antonyms_of.setdefault(other, set()).add(doc.uri)
         section = UNKNOWN if label.startswith(UNKNOWN_PREFIX) else None
-        reading, reading_given = "", False
+        reading = ""
         if section is None:
-            # A glossary's reading may belong to an alternative label (待ち呼(まちこ) of キュー): it is the
-            # preferred label's only when it agrees with how UniDic reads that label.
+            # UniDic's reading, not kgo:reading: a glossary's reading may belong to an alternative label
+            # (待ち呼(まちこ) of キュー), and would file the concept under the wrong row.
             if _KANJI.search(label):
                 reading = to_hiragana(reading_of(unicodedata.normalize("NFKC", label)))
-                reading_given = any(to_hiragana(r) == reading for r in given.get(doc.uri, ()))
             section = section_of(label, reading)
         key = (SECTION_KEYS.index(section), collation_key(reading or label) if section != UNKNOWN else "",
                unicodedata.normalize("NFKC", label).casefold(), doc.uri)
-        entries.append(Entry(doc.uri, label, doc.lang, display_reading(label, reading, True), reading_given, section,
-                             key, tuple(sorted(files.get(doc.uri, {}))), doc.headword_confidence))
+        entries.append(Entry(doc.uri, label, doc.lang, display_reading(label, reading, True), section, key,
+                             tuple(sorted(files.get(doc.uri, {}))), doc.headword_confidence))
     entries.sort(key=lambda e: e.sort_key)
     sections: dict[str, list[Entry]] = {}
     for entry in entries:
@@ -194,7 +213,7 @@ def build_catalogue(store, index) -> Catalogue:
         members = [(files[uri][file], by_uri[uri]) for uri in files if file in files[uri] and uri in by_uri]
         members.sort(key=lambda m: (m[0] is None, m[0] or 0, m[1].sort_key))
         glossaries[file] = Glossary(file, glossary_name(file), layouts.get(file, ""), tuple(members))
-    return Catalogue(entries, by_uri, sections, glossaries, index, antonyms_of)
+    return Catalogue(entries, by_uri, sections, glossaries, index, antonyms_of, by_label_key)
 
 
 HEADWORD_EVIDENCE = {
@@ -225,10 +244,11 @@ def label_readings(concept: dict) -> tuple[dict[str, tuple[str, bool]], list[str
 
 
 def group_evidence(items: list[dict]) -> list[dict]:
-    """Evidence sentences with the same text from the same glossary shown once, with every line."""
-    out: dict[tuple[str, str], dict] = {}
+    """Evidence sentences with the same text from the same glossary (for the same label) shown once,
+    with every line."""
+    out: dict[tuple[str, str, str], dict] = {}
     for item in items:
-        key = (item["text"], item["source"])
+        key = (item.get("label", ""), item["text"], item["source"])
         if key not in out:
             out[key] = {**item, "lines": []}
         if item.get("line") is not None and item["line"] not in out[key]["lines"]:
@@ -236,6 +256,17 @@ def group_evidence(items: list[dict]) -> list[dict]:
     for item in out.values():
         item["lines"].sort()
     return list(out.values())
+
+
+def concept_view(cat: Catalogue, concept: dict) -> dict:
+    """What the concept page shows, from describe_concept's dict (left as it is) and the catalogue."""
+    uri = concept["uri"]
+    readings, other_readings = label_readings(concept)
+    relations = [{**r, "evidence": group_evidence(r.get("evidence", []))} for r in concept.get("relations", [])]
+    shown = {**concept, "labelEvidence": group_evidence(concept.get("labelEvidence", [])), "relations": relations}
+    return {"c": shown, "entry": cat.by_uri.get(uri), "similar": cat.similar(uri), "same_name": cat.same_name(uri),
+            "readings": readings, "other_readings": other_readings,
+            "evidence_text": HEADWORD_EVIDENCE.get(concept.get("headwordEvidence", ""), "")}
 
 
 _cache_lock = threading.Lock()

@@ -68,22 +68,14 @@ def concept_page(cid: str):
     if best in RDF_MEDIA and request.headers.get("Accept"):
         svc.concept(uri)
         fmt = RDF_MEDIA[best]
-        response = _rdf_response(svc.artifact.store.serialize(fmt, prefixes=svc.artifact.manifest.get("prefixes"),
-                                                              subject=uri), fmt)
-        return response
+        return _rdf_response(svc.artifact.store.serialize(fmt, prefixes=svc.artifact.manifest.get("prefixes"),
+                                                           subject=uri), fmt)
     try:
         data = svc.concept(uri)
     except NotFound:
         return _not_found(f"この用語は見つかりませんでした: {uri}")
-    cat = browse.catalogue(svc.artifact)
-    readings, other_readings = browse.label_readings(data)
-    data["labelEvidence"] = browse.group_evidence(data["labelEvidence"])
-    for relation in data["relations"]:
-        relation["evidence"] = browse.group_evidence(relation["evidence"])
-    response = render_template(
-        "concept.html", c=data, entry=cat.by_uri.get(uri), similar=cat.similar(uri), readings=readings,
-        other_readings=other_readings, evidence_text=browse.HEADWORD_EVIDENCE.get(data["headwordEvidence"], ""))
-    return response, 200, {"Vary": "Accept"}
+    page = render_template("concept.html", **browse.concept_view(browse.catalogue(svc.artifact), data))
+    return page, 200, {"Vary": "Accept"}
 
 
 @bp.get("/page")

@@ -88,6 +88,10 @@ def test_group_evidence_merges_lines_of_the_same_sentence():
              {"text": "B", "source": "f.txt", "line": 7, "pattern": "p"}]
     grouped = browse.group_evidence(items)
     assert [(g["text"], g["lines"]) for g in grouped] == [("A", [5, 20]), ("B", [7])]
+    # two labels found in one sentence keep one entry each
+    labels = [{"label": "一次完了率", "text": "一次完了率・完結率とも呼ばれ", "source": "f.txt", "line": 75},
+              {"label": "完結率", "text": "一次完了率・完結率とも呼ばれ", "source": "f.txt", "line": 75}]
+    assert [g["label"] for g in browse.group_evidence(labels)] == ["一次完了率", "完結率"]
 
 
 def test_a_glossary_reading_stays_with_the_label_it_belongs_to():
@@ -313,3 +317,21 @@ def test_every_page_is_marked_japanese_and_keyboard_reachable(client, path):
     assert '<html lang="ja">' in page
     assert 'class="skip" href="#main"' in page and 'id="main"' in page
     assert not EXTERNAL.search(page)
+
+
+def test_concepts_sharing_a_label_link_to_each_other(client, service, cat):
+    from search.normalize import loose_key
+
+    docs = service.artifact.searcher.index.docs
+    owners: dict[str, set[str]] = {}
+    for d in docs:
+        for label in [*d.pref_labels.values(), *(t for t, _ in d.alt_labels)]:
+            if not label.startswith(browse.UNKNOWN_PREFIX):
+                owners.setdefault(loose_key(label), set()).add(d.uri)
+    pair = next((sorted(uris) for uris in owners.values() if len(uris) > 1), None)
+    if pair is None:
+        pytest.skip("no two concepts of the bundled corpus share a label")
+    a, b = pair[:2]
+    assert b in {e.uri for e, _ in cat.same_name(a)}
+    page = html(client.get(path_of(service, a)))
+    assert f'href="{path_of(service, b)}" rel="synonym"' in page

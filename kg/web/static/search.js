@@ -69,6 +69,14 @@
     if (controller) controller.abort();
   });
 
+  box.addEventListener('focus', () => {
+    // Coming back to the box shows the candidates it had.
+    if (box.value.trim() && box.value.trim() === shownFor && list.children.length) {
+      panel.hidden = false;
+      box.setAttribute('aria-expanded', list.querySelector('li[role="option"]') ? 'true' : 'false');
+    }
+  });
+
   document.addEventListener('click', (e) => {
     if (!form.contains(e.target) && !panel.contains(e.target)) close(true);
   });
@@ -156,7 +164,6 @@
       const a = el('a', 'hit-label');
       a.href = h.href;
       a.lang = h.lang || 'ja';
-      a.tabIndex = -1;
       parts(a, h.labelParts);
       head.appendChild(a);
       if (h.reading) head.appendChild(el('span', 'hit-reading', h.reading));
