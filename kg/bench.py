@@ -7,6 +7,8 @@ pyoxigraph), so a slower machine moves both; no number here is asserted by a tes
 from __future__ import annotations
 
 import json
+
+import numpy as np
 import statistics
 import threading
 import time
@@ -49,7 +51,6 @@ def _serve(app):
 
 def run_bench(service, n: int = 200) -> dict:
     """Measure in-process and HTTP latencies on the current artifact."""
-    import numpy as np
 
     from ingest.tokenize import tokenize
     from kg.sparql import prepare_query
@@ -100,3 +101,49 @@ def format_results(results: dict) -> str:
         lines.append(f"ratio HTTP / raw pyoxigraph, {name}: {http / raw:.1f}x (+{http - raw:.2f} ms)")
     lines.append(json.dumps(results, ensure_ascii=False))
     return "\n".join(lines)
+
+
+ICONCLASS = "scale/derived/iconclass_skos_derived.nt.gz"
+LABEL_ROWS = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?c ?p ?o WHERE { ?c a skos:Concept ; ?p ?o . VALUES ?p { skos:prefLabel skos:altLabel }
+  FILTER(LANG(?o) = "ja") }"""
+
+
+def run_scale_bench(embedder, shared_dir, n: int = 200) -> dict | None:
+    """Suggest at ~40k concepts: the Japanese labels of the Iconclass SKOS file in ../shared/scale."""
+    import gzip
+    from pathlib import Path
+
+    import pyoxigraph as ox
+
+    from search.hybrid import Searcher
+    from search.index import ConceptIndex, concept_docs_from_rows
+
+    path = Path(shared_dir) / ICONCLASS
+    if not path.exists():
+        return None
+    started = time.perf_counter()
+    store = ox.Store()
+    with gzip.open(path, "rb") as f:
+        store.bulk_load(f, format=ox.RdfFormat.N_TRIPLES)
+    rows = ((c.value, p.value, o.value, o.language) for c, p, o in store.query(LABEL_ROWS))
+    docs = [d for d in concept_docs_from_rows(rows) if d.pref_labels]
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    vectors = embedder.encode_documents([d.text() for d in docs])
+    index = ConceptIndex(docs, vectors, embedder.model_id)
+    index_s = time.perf_counter() - started
+    searcher = Searcher(index, embedder)
+    labels = [d.pref_label for d in docs[:: max(1, len(docs) // 50)]]
+    queries = [*labels[:20], *(label[: max(2, len(label) // 2)] for label in labels[20:40]), "聖母子", "天使と悪魔",
+               "海の風景", "馬に乗った人"]
+    cycle = iter(range(10**9))
+    vector = np.asarray(embedder.encode_queries(["聖母子"])[0], dtype=np.float32)
+    return {
+        "concepts": len(docs),
+        "load_s": round(load_s, 1),
+        "index_build_s": round(index_s, 1),
+        "raw faiss search (k=50)": timed(lambda: index.dense_search(vector, 50), n),
+        "suggest in-process": timed(lambda: searcher.suggest(queries[next(cycle) % len(queries)]), n),
+        "autocomplete in-process": timed(lambda: searcher.complete(queries[next(cycle) % len(queries)][:2]), n),
+    }

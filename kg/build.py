@@ -117,6 +117,11 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             "index": index_manifest,
             "prefixes": {k: str(v) for k, v in PREFIXES.items()},
         }
+        if settings.store != "embedded":  # remote SPARQL store: replace its dataset before publishing (kg.remote)
+            from kg.remote import replace_remote_dataset
+
+            on_step("remote store")
+            manifest["remote_store_quads"] = replace_remote_dataset(settings.store, nquads)
         (tmp / "report.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2), encoding="utf-8")
         # The manifest is written last: an artifact without one is never loaded.
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

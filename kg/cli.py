@@ -245,8 +245,16 @@ def bench(ctx: click.Context, n: int) -> None:
     from kg.bench import format_results, run_bench
     from kg.service import Service
 
+    from kg.bench import run_scale_bench
+    from kg.config import PROJECT_ROOT
+
     service = Service(_settings(ctx))
     try:
         click.echo(format_results(run_bench(service, n)))
+        scale = run_scale_bench(service.embedder, PROJECT_ROOT.parent / "shared", n)
+        if scale is None:
+            click.echo("skipped the 40k-concept benchmark: ../shared/scale is not here")
+        else:
+            click.echo("\nat scale (Iconclass, Japanese labels): " + json.dumps(scale, ensure_ascii=False))
     finally:
         service.close()

@@ -120,6 +120,11 @@ class Service:
             with self._lock:
                 if self._runner is None:
                     s = self.settings
+                    if s.store != "embedded":  # KG_STORE names a remote SPARQL 1.1 store: see kg.remote
+                        from kg.remote import RemoteRunner
+
+                        self._runner = RemoteRunner.from_settings(s)
+                        return self._runner
                     self._runner = QueryRunner(self.artifact.path / "store", workers=s.sparql_workers,
                                                timeout_s=s.sparql_timeout_s, memory_mb=s.sparql_memory_mb,
                                                max_rows=s.sparql_max_rows)

@@ -118,6 +118,8 @@ class ConceptIndex:
         if vectors is not None and len(vectors):
             import faiss  # heavy import kept out of module import time
 
+            # One query at a time: faiss's OpenMP threads only contend with the web workers.
+            faiss.omp_set_num_threads(1)
             self.faiss = faiss.IndexFlatIP(vectors.shape[1])
             self.faiss.add(np.ascontiguousarray(vectors, dtype=np.float32))
 

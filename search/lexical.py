@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ingest.tokenize import CONTENT_POS, tokenize
 from search.normalize import loose_key, normalize
 
@@ -49,11 +51,19 @@ def _char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3)) -> dict[str, int]:
     return grams
 
 
+def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    hits = np.flatnonzero(scores > 0)
+    if hits.size > k:
+        hits = hits[np.argpartition(-scores[hits], k)[:k]]
+    order = hits[np.argsort(-scores[hits], kind="stable")]
+    return [(int(i), float(scores[i])) for i in order]
+
+
 class CharNgramIndex:
-    """TF-IDF cosine over character 2-3-grams (sublinear tf), as an inverted index."""
+    """TF-IDF cosine over character 2-3-grams (sublinear tf), as numpy posting arrays."""
 
     def __init__(self, texts: Sequence[str]):
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.size = len(texts)
         doc_grams = [_char_ngrams(t) for t in texts]
         df: dict[str, int] = defaultdict(int)
         for grams in doc_grams:
@@ -61,11 +71,16 @@ class CharNgramIndex:
                 df[g] += 1
         n = max(1, len(texts))
         self.idf = {g: math.log((1 + n) / (1 + c)) + 1 for g, c in df.items()}
+        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
         for i, grams in enumerate(doc_grams):
             weights = {g: (1 + math.log(c)) * self.idf[g] for g, c in grams.items()}
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
             for g, w in weights.items():
-                self.postings[g].append((i, w / norm))
+                docs, values = postings[g]
+                docs.append(i)
+                values.append(w / norm)
+        self.postings = {g: (np.asarray(d, dtype=np.int32), np.asarray(v, dtype=np.float32))
+                         for g, (d, v) in postings.items()}
 
     def search(self, query: str, k: int = 50) -> list[tuple[int, float]]:
         grams = _char_ngrams(query)
@@ -73,37 +88,43 @@ class CharNgramIndex:
         norm = math.sqrt(sum(w * w for w in weights.values()))
         if not norm:
             return []
-        scores: dict[int, float] = defaultdict(float)
+        scores = np.zeros(self.size, dtype=np.float32)
         for g, w in weights.items():
-            for doc, dw in self.postings[g]:
-                scores[doc] += w / norm * dw
-        return sorted(scores.items(), key=lambda item: -item[1])[:k]
+            docs, values = self.postings[g]
+            scores[docs] += (w / norm) * values  # a gram occurs once per document's posting list
+        return _top(scores, k)
 
 
 class BM25Index:
-    """Okapi BM25 (k1=1.5, b=0.75) over analysed terms, with an inverted index for speed."""
+    """Okapi BM25 (k1=1.5, b=0.75) over analysed terms, with numpy posting arrays for speed."""
 
     def __init__(self, docs: Sequence[list[str]], k1: float = 1.5, b: float = 0.75):
         self.k1, self.b = k1, b
-        self.lengths = [len(d) for d in docs]
-        self.avgdl = (sum(self.lengths) / len(docs)) if docs else 0.0
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.size = len(docs)
+        lengths = np.asarray([len(d) for d in docs], dtype=np.float32)
+        avgdl = float(lengths.mean()) if len(docs) else 1.0
+        self.norm = k1 * (1 - b + b * lengths / (avgdl or 1.0))
+        postings: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
         for i, terms in enumerate(docs):
             counts: dict[str, int] = defaultdict(int)
             for t in terms:
                 counts[t] += 1
             for t, c in counts.items():
-                self.postings[t].append((i, c))
+                postings[t][0].append(i)
+                postings[t][1].append(c)
         n = len(docs)
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+        self.idf = {t: math.log(1 + (n - len(p[0]) + 0.5) / (len(p[0]) + 0.5)) for t, p in postings.items()}
+        self.postings = {t: (np.asarray(d, dtype=np.int32), np.asarray(c, dtype=np.float32))
+                         for t, (d, c) in postings.items()}
 
     def search(self, terms: Sequence[str], k: int = 50) -> list[tuple[int, float]]:
-        scores: dict[int, float] = defaultdict(float)
+        scores = np.zeros(self.size, dtype=np.float32)
         for t in set(terms):
-            for doc, tf in self.postings.get(t, ()):
-                denom = tf + self.k1 * (1 - self.b + self.b * self.lengths[doc] / (self.avgdl or 1))
-                scores[doc] += self.idf[t] * tf * (self.k1 + 1) / denom
-        return sorted(((d, s) for d, s in scores.items() if s > 0), key=lambda item: -item[1])[:k]
+            if t not in self.postings:
+                continue
+            docs, tf = self.postings[t]
+            scores[docs] += self.idf[t] * tf * (self.k1 + 1) / (tf + self.norm[docs])
+        return _top(scores, k)
 
 
 class LabelIndex:

@@ -34,8 +34,10 @@ def _unavailable(reason: str):
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("KG_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
+    """KG_CHROMIUM if set, else Debian's /usr/bin/chromium or a chromium on PATH."""
+    if os.environ.get("KG_CHROMIUM"):
+        return os.environ["KG_CHROMIUM"] if os.path.exists(os.environ["KG_CHROMIUM"]) else None
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
         if candidate and os.path.exists(candidate):
             return candidate
     return None
