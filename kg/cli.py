@@ -258,3 +258,56 @@ def bench(ctx: click.Context, n: int) -> None:
             click.echo("\nat scale (Iconclass, Japanese labels): " + json.dumps(scale, ensure_ascii=False))
     finally:
         service.close()
+
+
+@main.command("bench-sparql")
+@click.option("-n", "--requests", "n", default=50, show_default=True, help="Most samples per measurement.")
+@click.option("--budget", default=3.0, show_default=True, help="Seconds per measurement before it stops early.")
+@click.option("--only", default=None, help="Only datasets whose name contains this (e.g. 'synthetic', 'STW').")
+@click.option("--json", "as_json", is_flag=True, help="Also print each dataset's numbers as one JSON line.")
+def bench_sparql(n: int, budget: float, only: str | None, as_json: bool) -> None:
+    """Typical SKOS queries at 10k/100k/500k+ triples: our /sparql over HTTP next to raw pyoxigraph and rdflib."""
+    from kg.bench_sparql import format_result, run_bench_sparql
+
+    for result in run_bench_sparql(n, budget, only, log=lambda m: click.echo(m, err=True)):
+        click.echo(format_result(result))
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@main.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--wait", "wait_s", type=float, default=600.0, show_default=True,
+              help="Seconds to wait for a build already running to finish (0: fail at once).")
+@click.option("--skip-invalid", is_flag=True,
+              help="Add the files that pass the check even if others fail it (exit status is still 1).")
+@click.pass_context
+def add(ctx: click.Context, files: tuple[Path, ...], wait_s: float, skip_invalid: bool) -> None:
+    """Add or replace glossaries (kept in KG_DATA_DIR/documents, same name replaces) and rebuild.
+
+    Every file is checked first (decodes, has glossary entries, at most KG_MAX_DOCUMENT_MB); by default one
+    bad file refuses them all and nothing changes. The new artifact is built beside the live one and swapped
+    in atomically; a failed build leaves the previous one serving. One build at a time (a lock file).
+    """
+    from kg.documents import DocumentRejected, add_documents, check_file
+
+    settings = _settings(ctx)
+    logging.getLogger("kg.documents").setLevel(logging.INFO)  # one JSON line per build step on stderr
+    checked, rejected = [], []
+    for path in files:
+        try:
+            checked.append(check_file(path, settings.max_document_bytes))
+        except DocumentRejected as exc:
+            rejected.append(str(exc))
+    for reason in rejected:
+        click.echo(f"rejected {reason}", err=True)
+    if rejected and not (skip_invalid and checked):
+        raise DocumentRejected(f"{len(rejected)} of {len(files)} files rejected; nothing was changed")
+    result = add_documents(settings, checked, wait_s=wait_s, progress=_progress)
+    for warning in result.warnings:
+        click.echo(f"warning {warning}", err=True)
+    counts = result.build.manifest["counts"]
+    click.echo(f"added {len(result.added)}, replaced {len(result.replaced)}: built {result.build.path.name} with "
+               f"{counts['documents']} documents, {counts['concepts']} concepts")
+    if rejected:
+        sys.exit(1)

@@ -49,6 +49,13 @@ class Settings:
     sparql_workers: int = 2
     search_threshold: float | None = None
     keep_artifacts: int = 3
+    # Write API (POST /rest/v1/documents): off unless a token is configured.
+    write_token: str | None = field(default=None, repr=False)  # kept out of logs and tracebacks
+    max_document_mb: float = 8.0  # per added glossary, CLI and HTTP alike (glossaries are kilobytes)
+    max_body_bytes: int = 1024 * 1024  # every other request body
+    max_url_bytes: int = 6144  # path + query; below gunicorn's 8190-byte request-line cap so we answer first
+    # Per client and per worker, requests per minute: "off", or e.g. "sparql=120,suggest=600,export=30,documents=30".
+    rate_limits: str = "sparql=120,suggest=600,export=30,documents=30"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -58,6 +65,15 @@ class Settings:
     @property
     def current_artifact(self) -> Path:
         return self.artifacts_dir / "current"
+
+    @property
+    def documents_dir(self) -> Path:
+        """Glossaries added with `kg add` or POST /rest/v1/documents; every build ingests them too."""
+        return self.data_dir / "documents"
+
+    @property
+    def max_document_bytes(self) -> int:
+        return int(self.max_document_mb * 1024 * 1024)
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -85,4 +101,9 @@ class Settings:
             sparql_memory_mb=_int("KG_SPARQL_MEMORY_MB", defaults.sparql_memory_mb),
             sparql_workers=_int("KG_SPARQL_WORKERS", defaults.sparql_workers),
             search_threshold=float(threshold) if threshold else None,
+            write_token=env.get("KG_WRITE_TOKEN") or None,
+            max_document_mb=_float("KG_MAX_DOCUMENT_MB", defaults.max_document_mb),
+            max_body_bytes=_int("KG_MAX_BODY_BYTES", defaults.max_body_bytes),
+            max_url_bytes=_int("KG_MAX_URL_BYTES", defaults.max_url_bytes),
+            rate_limits=env.get("KG_RATE_LIMITS", defaults.rate_limits),
         )

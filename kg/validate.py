@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SH, SKOS
 
+from kg.errors import InvalidRequest
 from ontology.namespace import KGO_IRI, ONTOLOGY_PATH
 
 SHAPES_PATH = ONTOLOGY_PATH.with_name("shapes.ttl")
@@ -109,8 +110,11 @@ def ntriples_of_file(path: str | Path) -> bytes:
     N-Triples of the union of its graphs."""
     path = Path(path)
     fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE
-    with path.open("rb") as handle:
-        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(handle, format=fmt)}
+    try:
+        with path.open("rb") as handle:
+            triples = {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(handle, format=fmt)}
+    except SyntaxError as exc:
+        raise InvalidRequest(f"{path} is not readable as {fmt.name}: {exc}") from exc
     return ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES)
 
 
@@ -131,7 +135,8 @@ def _label(graph: Graph, node) -> str:
     if not isinstance(node, URIRef):
         return ""
     labels = list(graph.objects(node, SKOS.prefLabel)) or list(graph.objects(node, SKOSXL.literalForm))
-    labels = labels or list(graph.objects(node, DCTERMS.title)) or list(graph.objects(node, URIRef(KGO_IRI + "fileName")))
+    labels = labels or list(graph.objects(node, DCTERMS.title))
+    labels = labels or list(graph.objects(node, URIRef(KGO_IRI + "fileName")))
     if not labels:
         subject = graph.value(node, RDF.subject)
         return f"extraction about {_label(graph, subject) or subject}" if subject is not None else ""
@@ -200,7 +205,8 @@ def qskos_findings(graph: Graph, store: ox.Store) -> list[Finding]:
         ns = next(n for n in known if iri.startswith(n))
         if iri[len(ns):] not in known[ns]:
             out.append(finding("violation", "UndefinedTerm", "uses a term its namespace does not define (qSKOS "
-                               "Undefined SKOS Resources; kgo: terms live in ontology/kgo.ttl)", r["focus"], r["value"]))
+                               "Undefined SKOS Resources; kgo: terms live in ontology/kgo.ttl)",
+                               r["focus"], r["value"]))
     pref: dict[tuple[str, str], set] = defaultdict(set)
     other: list[tuple] = []
     for r in select(LABELS):

@@ -72,6 +72,15 @@ def _short(iri: str) -> str:
     return iri
 
 
+def _pick(by_lang: dict[str, str], *langs: str | None) -> tuple[str, str] | None:
+    """(value, tag) for the first language that has a value, else any value."""
+    for lang in langs:
+        for tag, value in by_lang.items():
+            if lang and _lang_matches(tag, lang):
+                return value, tag
+    return next(((v, t) for t, v in sorted(by_lang.items())), None)
+
+
 def _lang_matches(tag: str | None, wanted: str | None) -> bool:
     """SPARQL LANGMATCHES: `en` matches `en` and `en-GB`; no wanted language matches everything."""
     if not wanted:
@@ -107,12 +116,11 @@ class Vocabulary:
 
     def pref_label(self, uri: str, *langs: str | None) -> tuple[str, str] | None:
         """The prefLabel in the first of langs that has one, else the default language's, else any."""
-        labels = self.pref.get(uri, {})
-        for lang in (*langs, self.default_language):
-            for tag, value in labels.items():
-                if lang and _lang_matches(tag, lang):
-                    return value, tag
-        return next(((v, t) for t, v in sorted(labels.items())), None)
+        return _pick(self.pref.get(uri, {}), *langs, self.default_language)
+
+    def title(self, lang: str | None, fallback: str) -> str:
+        found = _pick(self.titles, lang, self.default_language)
+        return found[0] if found else fallback
 
     def require(self, uri: str) -> None:
         if uri not in self.types:
@@ -139,7 +147,7 @@ def vocabulary(store: GraphStore) -> Vocabulary:
             if "title" in row:
                 voc.titles[row["title"][1] or ""] = row["title"][0]
             if "lang" in row and row["lang"][0] not in voc.languages:
-                voc.languages.append(row["lang"][0])
+                voc.languages = sorted([*voc.languages, row["lang"][0]])
         _CACHE[store] = voc
     return voc
 
@@ -154,7 +162,7 @@ def check_language(voc: Vocabulary, lang: str | None) -> str | None:
 
 def vocabularies(store: GraphStore, vocid: str, fallback_title: str, lang: str | None) -> dict:
     voc = vocabulary(store)
-    title = _title(voc, lang) or fallback_title
+    title = voc.title(lang, fallback_title)
     return {"@context": {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "onki": ONKI,
                          "title": {"@id": "rdfs:label", "@language": lang or voc.default_language},
                          "vocabularies": "onki:hasVocabulary", "id": "onki:vocabularyIdentifier", "uri": "@id"},
@@ -164,7 +172,7 @@ def vocabularies(store: GraphStore, vocid: str, fallback_title: str, lang: str |
 def vocabulary_info(store: GraphStore, vocid: str, fallback_title: str, lang: str | None) -> dict:
     voc = vocabulary(store)
     lang = lang or voc.default_language
-    title = _title(voc, lang) or fallback_title
+    title = voc.title(lang, fallback_title)
     return {"@context": {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "skos": SKOS, "onki": ONKI,
                          "dct": "http://purl.org/dc/terms/", "uri": "@id", "type": "@type",
                          "conceptschemes": "onki:hasConceptScheme", "id": "onki:vocabularyIdentifier",
@@ -174,14 +182,6 @@ def vocabulary_info(store: GraphStore, vocid: str, fallback_title: str, lang: st
             "uri": "", "id": vocid, "title": title, "defaultLanguage": voc.default_language,
             "languages": voc.languages, "conceptschemes": [{"uri": voc.scheme, "type": "skos:ConceptScheme",
                                                             "title": title}]}
-
-
-def _title(voc: Vocabulary, lang: str | None) -> str | None:
-    for wanted in (lang, voc.default_language):
-        for tag, title in voc.titles.items():
-            if wanted and _lang_matches(tag, wanted):
-                return title
-    return next(iter(voc.titles.values()), None)
 
 
 # --- search and lookup ----------------------------------------------------------------------------
@@ -304,27 +304,22 @@ def _add_field(store: GraphStore, voc: Vocabulary, results: list[dict], name: st
                 values.append(value)
         if values:
             row[name] = sorted(values, key=str) if name not in RESOURCE_FIELDS else values
-    return
 
 
 def lookup(store: GraphStore, label: str, lang: str | None, vocid: str, base: str | None = None) -> dict:
     """GET /rest/v1/{vocid}/lookup: Skosmos precedence (exact prefLabel, then case-insensitive, then
     altLabel) with our normalisation as the loose tier and hiddenLabel (kana readings) last."""
     voc = vocabulary(store)
-    key = loose_key(label)
-    folded = label.strip().casefold()
+    key, folded = loose_key(label), label.strip().casefold()
     candidates = [lb for lb in voc.labels if lb.key == key and _lang_matches(lb.lang, lang)]
-    tiers = []
-    for prop in ("prefLabel", "altLabel", "hiddenLabel"):
-        tiers.append(lambda lb, p=prop: lb.prop == p and lb.value == label)
-        tiers.append(lambda lb, p=prop: lb.prop == p and lb.value.casefold() == folded)
-        tiers.append(lambda lb, p=prop: lb.prop == p)
-    for tier in tiers:
-        hits = [lb for lb in candidates if tier(lb)]
-        if hits:
-            break
-    else:
+    if not candidates:
         raise NotFound(f"Could not find label '{label}'")
+
+    def tier(lb: Label) -> int:  # pref < alt < hidden; exact < case-insensitive < normalised
+        return 3 * PRIORITY[lb.prop] + (0 if lb.value == label else 1 if lb.value.casefold() == folded else 2)
+
+    best = min(map(tier, candidates))
+    hits = [lb for lb in candidates if tier(lb) == best]
     seen, result = set(), []
     for lb in sorted(hits, key=lambda x: (x.uri, x.lang)):
         if lb.uri in seen:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from flask import Flask, g, request
 
@@ -14,27 +15,50 @@ log = logging.getLogger("kg.web")
 RELOAD_CHECK_S = 1.0
 
 
+class PinnedService:
+    """One request's view of the Service: the artifact it started with, even if a reload swaps it meanwhile.
+
+    A view that calls the service twice (search hits, then the store to label them) must not get hits from
+    one artifact and labels from the next. The read methods below run Service's own code with `artifact`
+    fixed; everything else (settings, sparql, ready, reload) is the shared Service.
+    """
+
+    _READS = ("suggest", "complete", "lookup", "concept", "export")
+
+    def __init__(self, svc: Service, artifact: Any):
+        self._svc = svc
+        self._pinned = artifact
+
+    @property
+    def artifact(self) -> Any:
+        return self._pinned
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._READS:
+            return getattr(type(self._svc), name).__get__(self)
+        return getattr(self._svc, name)
+
+
 def create_app(settings: Settings | None = None, service: Service | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 1 * 1024 * 1024
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["kg"] = service or Service(settings)
     app.extensions["kg_settings"] = settings
 
-    from kg.web import errors, pages, rest, sparql
+    from kg.web import documents, errors, limits, pages, rest, sparql
 
     errors.register(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(rest.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(documents.bp)
 
     last_check = {"t": 0.0}
 
     @app.before_request
-    def _start() -> None:
-        g.started = time.perf_counter()
+    def _reload() -> None:
         now = time.monotonic()
         if now - last_check["t"] > RELOAD_CHECK_S:
             last_check["t"] = now
@@ -48,14 +72,23 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     def _finish(response):
         if request.method == "GET":
             response.headers.setdefault("Access-Control-Allow-Origin", "*")
-        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
         return response
 
+    # Limits first (they answer before the reload hook and any view), then one JSON log line per request.
+    limits.install(app, settings)
     return app
 
 
 def service() -> Service:
-    from flask import current_app
+    """The Service, pinned to one artifact for the rest of the request once a request first asks for it."""
+    from flask import current_app, has_request_context
 
-    return current_app.extensions["kg"]
+    svc: Service = current_app.extensions["kg"]
+    if not has_request_context():
+        return svc
+    pinned = g.get("kg_pinned")
+    if pinned is None:
+        if not svc.ready:
+            return svc  # nothing loaded yet: the first use loads (or raises IndexNotReady)
+        pinned = g.kg_pinned = PinnedService(svc, svc.artifact)
+    return pinned  # type: ignore[return-value]

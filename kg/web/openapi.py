@@ -42,7 +42,8 @@ SCHEMAS = {
     "PrefAndUri": _obj(["uri"], uri=STR, prefLabel=STR),
     "SearchResult": _obj(["uri", "type", "vocab"], uri=STR, type=STRS, prefLabel=STR, matchedPrefLabel=STR,
                          lang=STR, vocab=STR, localname=STR, prefLabels={"type": "object", "additionalProperties": STR},
-                         **{f: {"type": "array"} for f in SEARCH_FIELDS if f not in ("prefLabel", "altLabel", "hiddenLabel")},
+                         **{f: {"type": "array"} for f in SEARCH_FIELDS
+                            if f not in ("prefLabel", "altLabel", "hiddenLabel")},
                          # the label that matched; a list when also asked for with fields=
                          altLabel={"type": ["string", "array"]}, hiddenLabel={"type": ["string", "array"]}),
     "SearchResults": _obj(["@context", "uri", "results"], **{"@context": CONTEXT}, uri=STR,
