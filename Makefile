@@ -43,7 +43,8 @@ build: $(ARTIFACT)/manifest.json ## ingest the bundled corpus into a served arti
 run: build ## install, build and serve on http://127.0.0.1:5000 (Ctrl-C stops)
 	$(PY) -m kg serve
 
-test: $(MODEL) ## install and run the whole test suite
+test: $(MODEL) ## install and run the whole test suite (installs Chromium for the browser tests)
+	bash tools/install_browser.sh
 	$(PY) -m pytest
 
 eval: $(MODEL) ## extraction and search quality against the hand-annotated gold

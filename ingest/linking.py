@@ -85,6 +85,17 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
                     report.conflicts.append(
                         f"{rel.span}: synonym 「{rel.target}」 names another entry of the same glossary; kept apart"
                     )
+    # Two entries that each name the other as an alternative label (呼量予測/コール予測 in one
+    # glossary, コール予測(呼量予測) in another) are one concept.
+    names = [{label_key(lb.text) for lb in t.labels if lb.kind in (LabelKind.ALT, LabelKind.PREF)} for t in terms]
+    for i, term in enumerate(terms):
+        for key in names[i]:
+            for j in by_key.get(key, []):
+                if j != i and label_key(term.pref_label) in names[j] and not uf.union(i, j):
+                    report.conflicts.append(
+                        f"{term.entry.span}: 「{term.pref_label}」 and 「{terms[j].pref_label}」 name each other "
+                        "but are separate entries of one glossary; kept apart"
+                    )
     groups: dict[int, list[Term]] = defaultdict(list)
     for i, term in enumerate(terms):
         groups[uf.find(i)].append(term)

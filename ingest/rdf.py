@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from ingest.pipeline import DocumentReport
 from ingest.records import Concept, LabelKind, RelationKind, SourceSpan
-from ingest.terms import is_acronym
+from ingest.terms import is_acronym, parse_name
 from ontology.namespace import KGO, LEXINFO, SKOSXL, VOID
 
 DEFAULT_BASE = "https://jaterm.example.org/callcenter/"
@@ -70,6 +70,8 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
     vocab.add((scheme, RDF.type, SKOS.ConceptScheme))
     vocab.add((scheme, DCTERMS.title, Literal(title, lang="ja")))
     vocab.add((scheme, DCTERMS.title, Literal("Call-centre terminology", lang="en")))
+    vocab.add((scheme, SKOS.prefLabel, Literal(title, lang="ja")))  # what SKOS tools display
+    vocab.add((scheme, SKOS.prefLabel, Literal("Call-centre terminology", lang="en")))
     vocab.add((scheme, DCTERMS.created, stamp))
     vocab.add((scheme, DCTERMS.modified, stamp))
     vocab.add((scheme, DCTERMS.language, Literal("ja")))
@@ -122,16 +124,20 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
             vocab.add((c, SKOS.editorialNote, Literal("用語集に定義はなく、他の用語の関係先としてのみ現れる。", lang="ja")))
             vocab.add((c, SKOS.editorialNote, Literal("Not defined by any glossary; named only as a relation target.",
                                                       lang="en")))
+        stated = _stated_labels(concept)
         for term in concept.terms:
             entry = term.entry
+            # A term merged under another preferred label contributes an alternative label.
+            predicate = stated.get((term.pref_label, term.pref_lang))
+            if predicate is None:
+                continue
+            literal = Literal(term.pref_label, lang=term.pref_lang)
             if entry.headword_line:
-                provenance(SourceSpan(entry.doc, entry.headword_line, entry.headword_line), c, SKOS.prefLabel,
-                           Literal(term.pref_label, lang=term.pref_lang), evidence=entry.headword or "",
-                           pattern="headword", confidence=1.0)
+                provenance(SourceSpan(entry.doc, entry.headword_line, entry.headword_line), c, predicate, literal,
+                           evidence=entry.headword or "", pattern="headword", confidence=1.0)
             else:
-                provenance(entry.span, c, SKOS.prefLabel, Literal(term.pref_label, lang=term.pref_lang),
-                           evidence=entry.title or entry.definition[:120], pattern=f"recovered:{term.headword_evidence}",
-                           confidence=term.headword_confidence)
+                provenance(entry.span, c, predicate, literal, evidence=entry.title or entry.definition[:120],
+                           pattern=f"recovered:{term.headword_evidence}", confidence=term.headword_confidence)
         for definition in concept.definitions:
             literal = Literal(definition.text, lang=definition.lang)
             graph = doc_graphs.get(definition.span.doc, vocab)
@@ -151,11 +157,35 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
                        pattern=rel.relation.pattern, confidence=rel.relation.confidence)
         for term in concept.terms:
             for relation in term.relations:
-                if relation.kind in (RelationKind.SYNONYM, RelationKind.ABBREVIATION):
-                    lang = "en" if is_acronym(relation.target) or relation.target.isascii() else "ja"
-                    provenance(relation.span, c, SKOS.altLabel, Literal(relation.target, lang=lang),
-                               evidence=relation.evidence, pattern=relation.pattern, confidence=relation.confidence)
+                if relation.kind not in (RelationKind.SYNONYM, RelationKind.ABBREVIATION):
+                    continue
+                # Record provenance for the label the graph actually states (「CX(Customer Experience)」
+                # gives the label CX); a synonym that names the concept itself states nothing new.
+                parsed = parse_name(relation.target)
+                names = [parsed.pref, *(lb.text for lb in parsed.labels)] if parsed else [relation.target]
+                for name in names:
+                    for (text, lang), predicate in stated.items():
+                        if text == name and predicate == SKOS.altLabel:
+                            provenance(relation.span, c, predicate, Literal(text, lang=lang),
+                                       evidence=relation.evidence, pattern=relation.pattern,
+                                       confidence=relation.confidence)
     return ds
+
+
+def _stated_labels(concept: Concept) -> dict[tuple[str, str], URIRef]:
+    """(text, lang) -> the SKOS label property the graph states it with, for this concept."""
+    out = {(concept.pref_label, concept.pref_lang): SKOS.prefLabel}
+    for label in concept.labels:
+        key = (label.text, label.lang)
+        if key in out:
+            continue
+        if label.kind is LabelKind.PREF:
+            out[key] = SKOS.prefLabel
+        elif label.kind is LabelKind.READING:
+            out[key] = SKOS.hiddenLabel
+        elif label.kind is not LabelKind.CANDIDATE:
+            out[key] = SKOS.altLabel
+    return out
 
 
 def _add_labels(vocab, iris: IRIs, concept: Concept, c: URIRef, pref: Literal) -> None:

@@ -428,6 +428,6 @@ def full_search(service, text: str, limit: int = 20) -> SearchResult:
     rows = [search_row(h, text, cat) for h in _merge(exact, prefix, hybrid, limit)]
     nearest = []
     if not rows:
-        candidates = service.artifact.searcher.suggest(text, limit=5, include_unconfident=True)
+        candidates = service.suggest(text, limit=5, include_unconfident=True)
         nearest = [search_row(h, text, cat) for h in candidates if h.score >= NEAREST_FLOOR]
     return SearchResult(text, rows, nearest)

@@ -11,6 +11,7 @@ from kg.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PROJECT_ROOT / "data" / "corpus"
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "ja-ginza-sif"
+DEFAULT_RATE_LIMITS = "sparql=120,suggest=600,export=30,documents=30"
 
 
 def _float(name: str, default: float) -> float:
@@ -53,9 +54,11 @@ class Settings:
     write_token: str | None = field(default=None, repr=False)  # kept out of logs and tracebacks
     max_document_mb: float = 8.0  # per added glossary, CLI and HTTP alike (glossaries are kilobytes)
     max_body_bytes: int = 1024 * 1024  # every other request body
-    max_url_bytes: int = 6144  # path + query; below gunicorn's 8190-byte request-line cap so we answer first
-    # Per client and per worker, requests per minute: "off", or e.g. "sparql=120,suggest=600,export=30,documents=30".
-    rate_limits: str = "sparql=120,suggest=600,export=30,documents=30"
+    # Path + query. Long enough for a GET SPARQL query of a few thousand characters; longer ones go in a POST body.
+    max_url_bytes: int = 32 * 1024
+    # Per client and per worker, requests per minute: "off", or "sparql=120,suggest=600,...". Off for a
+    # Settings() made in code (tests, benchmarks); `kg serve` reads KG_RATE_LIMITS, default DEFAULT_RATE_LIMITS.
+    rate_limits: str = "off"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -105,5 +108,5 @@ class Settings:
             max_document_mb=_float("KG_MAX_DOCUMENT_MB", defaults.max_document_mb),
             max_body_bytes=_int("KG_MAX_BODY_BYTES", defaults.max_body_bytes),
             max_url_bytes=_int("KG_MAX_URL_BYTES", defaults.max_url_bytes),
-            rate_limits=env.get("KG_RATE_LIMITS", defaults.rate_limits),
+            rate_limits=env.get("KG_RATE_LIMITS", DEFAULT_RATE_LIMITS),
         )

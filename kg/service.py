@@ -97,8 +97,10 @@ class Service:
         return False
 
     # --- operations -----------------------------------------------------------------
-    def suggest(self, text: str, limit: int = 10, threshold: float | None = None) -> list[Hit]:
-        return self.artifact.searcher.suggest(text, limit=limit, threshold=threshold)
+    def suggest(self, text: str, limit: int = 10, threshold: float | None = None,
+                include_unconfident: bool = False) -> list[Hit]:
+        return self.artifact.searcher.suggest(text, limit=limit, threshold=threshold,
+                                              include_unconfident=include_unconfident)
 
     def complete(self, prefix: str, limit: int = 10) -> list[Hit]:
         return self.artifact.searcher.complete(prefix, limit)

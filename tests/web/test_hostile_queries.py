@@ -49,7 +49,8 @@ class Canary:
 @pytest.fixture(scope="module")
 def canary():
     c = Canary()
-    urllib.request.urlopen(c.url + "/control", timeout=5).read()  # noqa: S310 (loopback): the canary works
+    with urllib.request.urlopen(c.url + "/control", timeout=5) as response:  # noqa: S310 (loopback)
+        response.read()  # the canary works
     assert c.hits == [("GET", "/control")]
     c.hits.clear()
     yield c
@@ -79,7 +80,7 @@ def request(base: str, query: str | None = None, *, method: str = "GET", params:
     parts = urllib.parse.urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     pairs = ([("query", query)] if query is not None else []) + list((params or {}).items())
-    headers = {"Accept": "application/sparql-results+json"}
+    headers = {"Accept": "application/sparql-results+json, text/turtle;q=0.5"}
     if content_type:
         headers["Content-Type"] = content_type
     conn.request(method, "/sparql?" + urllib.parse.urlencode(pairs), body=body, headers=headers)
@@ -129,6 +130,8 @@ def hostile(base: str, query: str, **kwargs) -> tuple[int, dict, float]:
         time.sleep(0.2)  # the worker pool refills after a kill; the prober must still be answered
     assert len(prober.results) >= 2
     problem = json.loads(body) if headers.get("content-type", "").startswith("application/problem+json") else {}
+    print(f"hostile outcome: {status} {problem.get('title', '')!r} in {elapsed:.2f} s; "
+          f"{len(prober.results)} simple queries answered meanwhile, slowest {max(t for _, t in prober.results):.2f} s")
     return status, problem | {"_headers": headers, "_body": body[:200]}, elapsed
 
 
@@ -224,7 +227,7 @@ def test_huge_graph_result_is_truncated_at_the_row_cap(base):
 
 def test_oversized_result_is_refused(base):
     rows = ("BIND(CONCAT(STR(?s), STR(?p), STR(?o)) AS ?a) "
-            "BIND(CONCAT(" + ",".join(["?a"] * 24) + ") AS ?b) BIND(CONCAT(" + ",".join(["?b"] * 24) + ") AS ?x)")
+            "BIND(CONCAT(" + ",".join(["?a"] * 10) + ") AS ?b) BIND(CONCAT(" + ",".join(["?b"] * 10) + ") AS ?x)")
     status, problem, elapsed = hostile(base, f"SELECT ?x WHERE {{ ?s ?p ?o {rows} }}")
     assert status in (413, 503), problem  # 64 MB of rows, or the memory cap first
     assert elapsed < TIMEOUT_S + 1.5
