@@ -96,6 +96,17 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
                         f"{term.entry.span}: 「{term.pref_label}」 and 「{terms[j].pref_label}」 name each other "
                         "but are separate entries of one glossary; kept apart"
                     )
+    # A stated headword's alternative name that another glossary uses as its headword
+    # (顧客離れ(チャーンレート) / チャーンレート(解約率)) names the same concept.
+    for i, term in enumerate(terms):
+        if term.headword_evidence != "headword":
+            continue
+        for label in term.labels:
+            if label.kind is not LabelKind.ALT:
+                continue
+            for j in by_key.get(label_key(label.text), []):
+                if terms[j].entry.doc != term.entry.doc:
+                    uf.union(i, j)
     groups: dict[int, list[Term]] = defaultdict(list)
     for i, term in enumerate(terms):
         groups[uf.find(i)].append(term)

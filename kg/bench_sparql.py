@@ -250,6 +250,7 @@ def bench_dataset(ds: Dataset, n: int, budget_s: float, rdflib_label_search: boo
     finally:
         if server is not None:
             server.shutdown()
+            server.server_close()
         if service is not None:
             service.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -157,6 +157,7 @@ class RemoteStore:
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         try:
             conn.request("POST", path, body=body, headers=headers)
+            conn._kg_sock = conn.sock  # getresponse() may hand the socket over to the response
             return conn, conn.getresponse()
         except (TimeoutError, socket.timeout):
             conn.close()
@@ -311,7 +312,7 @@ class RemoteRunner:
                                               named_graph_uris=named_graph_uris)
             if response.status != 200:
                 raise _store_error(response.status, response.read(2000).decode("utf-8", "replace"))
-            reader = _Reader(response, conn.sock, deadline, 2 * self.max_bytes)
+            reader = _Reader(response, conn._kg_sock, deadline, 2 * self.max_bytes)
             if graph:
                 triples = (q.triple for q in ox.parse(reader, format=ox.RdfFormat.N_TRIPLES))
                 return _write_graph(triples, media_type, self.max_rows, dict(query.prefixes))

