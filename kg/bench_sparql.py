@@ -186,17 +186,24 @@ def _search_term(store: ox.Store, pre: str) -> str:
     return best
 
 
-def measure(fn: Callable[[], object], n: int, budget_s: float) -> dict[str, float]:
-    """Median and p99 in ms of up to n calls after one warm-up, stopping early past budget_s (at least 5)."""
-    fn()
-    samples: list[float] = []
-    stop = time.perf_counter() + budget_s
-    while len(samples) < n and (len(samples) < 5 or time.perf_counter() < stop):
-        start = time.perf_counter()
+def measure(*fns: Callable[[], object], n: int, budget_s: float) -> list[dict[str, float]]:
+    """Median and p99 in ms of up to n calls of each fn after a warm-up, stopping early past budget_s (at
+    least 5 each). The fns take turns, so a busy machine slows all of them alike."""
+    for fn in fns:
         fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    p50 = samples[len(samples) // 2] if len(samples) % 2 else sum(samples[len(samples) // 2 - 1:][:2]) / 2
+    samples: list[list[float]] = [[] for _ in fns]
+    stop = time.perf_counter() + budget_s * len(fns)
+    while len(samples[0]) < n and (len(samples[0]) < 5 or time.perf_counter() < stop):
+        for fn, out in zip(fns, samples):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
+    return [_stats(sorted(s)) for s in samples]
+
+
+def _stats(samples: list[float]) -> dict[str, float]:
+    mid = len(samples) // 2
+    p50 = samples[mid] if len(samples) % 2 else (samples[mid - 1] + samples[mid]) / 2
     return {"p50_ms": round(p50, 3), "p99_ms": round(samples[math.ceil(0.99 * len(samples)) - 1], 3),
             "n": len(samples)}
 
@@ -238,11 +245,9 @@ def bench_dataset(ds: Dataset, n: int, budget_s: float, rdflib_label_search: boo
         client = _Client(base)
         for name, query in typical_queries(raw).items():
             rows = len(list(raw.query(query, use_default_graph_as_union=True)))
-            out["queries"][name] = {
-                "rows": rows,
-                "raw": measure(lambda q=query: list(raw.query(q, use_default_graph_as_union=True)), n, budget_s),
-                "http": measure(lambda q=query: client.get(q), n, budget_s),
-            }
+            raw_ms, http_ms = measure(lambda q=query: list(raw.query(q, use_default_graph_as_union=True)),
+                                      lambda q=query: client.get(q), n=n, budget_s=budget_s)
+            out["queries"][name] = {"rows": rows, "raw": raw_ms, "http": http_ms}
         if rdflib_label_search:
             out["rdflib label search"] = _rdflib_label_search(raw, typical_queries(raw)["label search"], budget_s)
         client.conn.close()
@@ -262,7 +267,7 @@ def _rdflib_label_search(raw: ox.Store, query: str, budget_s: float) -> dict[str
 
     graph = Graph()
     graph.parse(data=ox.serialize([q.triple for q in raw], format=ox.RdfFormat.N_TRIPLES), format="nt")
-    return measure(lambda: list(graph.query(query)), 5, budget_s)
+    return measure(lambda: list(graph.query(query)), n=5, budget_s=budget_s)[0]
 
 
 def run_bench_sparql(n: int = 50, budget_s: float = 3.0, only: str | None = None,

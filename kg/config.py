@@ -28,6 +28,15 @@ def _int(name: str, default: int) -> int:
     return int(_float(name, default))
 
 
+def _store(value: str) -> str:
+    """KG_STORE, checked now so that a bad remote-store URL stops start-up (see kg.remote)."""
+    if value not in ("", "embedded"):
+        from kg.remote import parse_store
+
+        parse_store(value)
+    return value or "embedded"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a deployment; library functions take explicit arguments."""
@@ -95,7 +104,7 @@ class Settings:
             embedding_model=Path(env.get("KG_EMBEDDING_MODEL", defaults.embedding_model)),
             query_prefix=env.get("KG_EMBEDDING_QUERY_PREFIX", ""),
             document_prefix=env.get("KG_EMBEDDING_DOCUMENT_PREFIX", ""),
-            store=env.get("KG_STORE", defaults.store),
+            store=_store(env.get("KG_STORE", defaults.store)),
             host=env.get("KG_HOST", defaults.host),
             port=_int("KG_PORT", defaults.port),
             workers=_int("KG_WORKERS", defaults.workers),

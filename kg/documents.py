@@ -10,9 +10,8 @@ Order inside the lock: store the new bytes, then build. A build that raises puts
 (documents and artifact agree again); a builder killed mid-build leaves the checked document stored and
 the previous artifact serving, and the next build includes it: an accepted upload is never lost.
 
-The web layer uses BuildQueue: one background thread per process runs the jobs (it reuses the worker's
-loaded embedding model, so a rebuild takes seconds, not a model load), and job state is a JSON file under
-data_dir/jobs, so any gunicorn worker can answer the status URL.
+The web layer uses BuildQueue: a background thread per process runs the jobs with the worker's loaded
+model (seconds, not a model load); job state is JSON under data_dir/jobs, readable by any worker.
 """
 
 from __future__ import annotations
@@ -292,10 +291,6 @@ class Job:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
 
-    @property
-    def finished_ok(self) -> bool:
-        return self.status == "done"
-
 
 def _jobs_dir(settings: Settings) -> Path:
     return settings.data_dir / "jobs"
@@ -307,10 +302,10 @@ def save_job(settings: Settings, job: Job) -> None:
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: existence check only
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except PermissionError:  # alive, but another user's
         return True
     return True
 

@@ -109,7 +109,8 @@ def install(app: Flask, settings: Settings) -> None:
     def check() -> Response | None:
         g.started = time.perf_counter()
         environ = request.environ
-        url_bytes = len(environ.get("PATH_INFO", "").encode("latin-1", "replace")) + len(environ.get("QUERY_STRING", ""))
+        # WSGI strings are latin-1 decoded bytes, so their length is the length on the wire.
+        url_bytes = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
         if url_bytes > settings.max_url_bytes:
             return problem(414, "URI too long", f"the URL is {url_bytes} bytes; at most {settings.max_url_bytes} are "
                            "accepted (send long SPARQL queries or texts in a POST body)")

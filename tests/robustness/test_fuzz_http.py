@@ -18,7 +18,8 @@ from kg.service import Service
 from kg.web import create_app
 
 # KG_FUZZ_EXAMPLES raises the count for a deeper run than the suite's bounded default.
-FUZZ = settings(max_examples=int(os.environ.get("KG_FUZZ_EXAMPLES", "40")), deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=int(os.environ.get("KG_FUZZ_EXAMPLES", "40")), deadline=None, database=None,
+                suppress_health_check=list(HealthCheck))
 
 
 def check(status: int, mimetype: str, body: bytes, what: object) -> None:

@@ -136,7 +136,8 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize(("method", "url", "headers", "body"), MALFORMED, ids=[f"{m} {u[:40]}" for m, u, _, _ in MALFORMED])
+@pytest.mark.parametrize(("method", "url", "headers", "body"), MALFORMED,
+                         ids=[f"{m} {u[:40]}" for m, u, _, _ in MALFORMED])
 def test_malformed_requests_are_answered_without_a_5xx(client, method, url, headers, body):
     response = client.open(url, method=method, headers=headers, data=body)
     assert response.status_code < 500, (response.status_code, response.get_data(as_text=True)[:300])
