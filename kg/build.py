@@ -73,9 +73,13 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
                    on_step: Callable[[str], None] = lambda _step: None) -> BuildResult:
     """Ingest inputs (default: the corpus directory) into a new artifact and make it current."""
     started = time.perf_counter()
-    paths = glossary_paths(inputs or [settings.corpus_dir])
+    if not inputs:
+        from kg.documents import build_inputs  # the corpus plus documents added with `kg add`
+
+        inputs = build_inputs(settings)
+    paths = glossary_paths(inputs)
     if not paths:
-        raise BuildError(f"no glossary files found in {', '.join(str(i) for i in (inputs or [settings.corpus_dir]))}")
+        raise BuildError(f"no glossary files found in {', '.join(str(i) for i in inputs)}")
     settings.artifacts_dir.mkdir(parents=True, exist_ok=True)
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     tmp = settings.artifacts_dir / f".tmp-{build_id}"

@@ -55,11 +55,13 @@ def _settings(ctx: click.Context) -> Settings:
 def build(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Ingest glossaries (default: the bundled corpus) into a new artifact and make it current."""
     from kg.build import build_artifact
+    from kg.documents import build_lock
 
     settings = _settings(ctx)
     started = time.perf_counter()
-    result = build_artifact(settings, list(paths) or None, progress=_progress,
-                            on_step=lambda step: click.echo(f"[build] {step}", err=True))
+    with build_lock(settings, 600):  # one build at a time, with `kg add` and POST /rest/v1/documents
+        result = build_artifact(settings, list(paths) or None, progress=_progress,
+                                on_step=lambda step: click.echo(f"[build] {step}", err=True))
     counts = result.manifest["counts"]
     for error in result.report.errors:
         click.echo(f"skipped {error}", err=True)

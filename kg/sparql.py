@@ -205,6 +205,11 @@ class _Abandoned(BaseException):
     """Raised into a gate thread whose budget ran out (BaseException so pyparsing won't catch it)."""
 
 
+# pyparsing works out each parse action's arity on its first call; two threads doing that at once
+# corrupt the grammar for the rest of the process, so parses are serialised.
+_PARSE_LOCK = threading.Lock()
+
+
 def _verify_with_budget(text: str, budget_s: float) -> str | None:
     """verify_query in a helper thread; None when it needs more stack or time than the web process gives."""
     outcome: list[tuple[str, Any]] = []
@@ -212,7 +217,8 @@ def _verify_with_budget(text: str, budget_s: float) -> str | None:
     def target() -> None:
         try:
             try:
-                outcome.append(("ok", verify_query(text)))
+                with _PARSE_LOCK:
+                    outcome.append(("ok", verify_query(text)))
             except RecursionError:
                 outcome.append(("deep", None))
             except _Abandoned:

@@ -26,7 +26,8 @@ def run_server(settings: Settings, dev: bool = False) -> None:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 10)
-            self.cfg.set("accesslog", "-")
+            # Our own 414 problem+json answers long URLs; gunicorn then only caps request lines at 1 MB.
+            self.cfg.set("limit_request_line", 0)
 
         def load(self):
             app = create_app(settings)

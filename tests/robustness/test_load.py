@@ -143,11 +143,8 @@ def test_oversized_and_malformed_requests_through_gunicorn_are_4xx(server):
     assert _ready(server)["status"] == "ready"
 
 
-@pytest.mark.xfail(reason="kg/web/serve.py must set gunicorn's limit_request_line=0 (it then caps at 1 MB) so the "
-                          "app's 32 KiB URL limit answers with problem+json; gunicorn's default 4094 answers "
-                          "414 text/html first", strict=False)
 def test_a_long_url_through_gunicorn_is_a_problem_json(server):
-    answer = _raw(server, b"GET /rest/v1/search?query=" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n"
+    answer = _raw(server, b"GET /rest/v1/search?query=" + b"a" * 40000 + b" HTTP/1.1\r\nHost: x\r\n"
                   b"Connection: close\r\n\r\n")
     assert answer[9:10] == b"4" and b"application/problem+json" in answer
 
@@ -178,11 +175,6 @@ print(len(failures), failures[-1] if failures else "")
 """
 
 
-@pytest.mark.xfail(reason="kg/sparql.py: pyparsing works out each parse action's arity on its first call, and two "
-                          "threads doing that at once corrupt it for good: every PREFIX query in that worker then "
-                          "fails with 'syntax error: Param.postParse2() missing 1 required positional argument'. "
-                          "Wrap verify_query in a module-level lock (see the robustness report), then drop this mark; "
-                          "not strict: a race, it shows in most fresh processes, not all", strict=False)
 def test_the_sparql_gate_parses_concurrently():
     """Under gunicorn's threads, a fresh worker's first queries arrive at once: all must parse, and keep parsing.
 
