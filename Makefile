@@ -53,6 +53,7 @@ eval: $(MODEL) ## extraction and search quality against the hand-annotated gold
 
 bench: build ## speed benchmarks as ratios against raw pyoxigraph, faiss and fugashi
 	$(PY) -m kg bench
+	$(PY) -m kg bench-sparql
 
 clean: ## remove built artifacts (keeps the virtualenv and the model)
 	rm -rf var test-artifacts

@@ -119,7 +119,8 @@ class Service:
         if self._runner is None:
             from kg.sparql_worker import QueryRunner
 
-            with self._lock:
+            store_path = self.artifact.path / "store" if self.settings.store == "embedded" else None
+            with self._lock:  # load() takes this lock too: the artifact is resolved before it
                 if self._runner is None:
                     s = self.settings
                     if s.store != "embedded":  # KG_STORE names a remote SPARQL 1.1 store: see kg.remote
@@ -127,7 +128,7 @@ class Service:
 
                         self._runner = RemoteRunner.from_settings(s)
                         return self._runner
-                    self._runner = QueryRunner(self.artifact.path / "store", workers=s.sparql_workers,
+                    self._runner = QueryRunner(store_path, workers=s.sparql_workers,
                                                timeout_s=s.sparql_timeout_s, memory_mb=s.sparql_memory_mb,
                                                max_rows=s.sparql_max_rows)
         return self._runner

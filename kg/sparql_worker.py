@@ -271,6 +271,9 @@ class QueryRunner:
         self.close()
 
 
+QUERY_BASE_IRI = "https://jaterm.example.org/callcenter/"
+
+
 def _error_from_reply(reply: tuple, memory_mb: int) -> KGError:
     """Rebuild the worker's error in the parent."""
     _, kind, message, line, column = reply
@@ -380,7 +383,9 @@ def _execute(request: tuple, stores: dict[str, ox.Store]) -> tuple:
     kwargs: dict[str, Any] = {"use_default_graph_as_union": True}
     if default or named:  # SPARQL Protocol: the dataset is exactly the graphs named by the request
         kwargs = {"default_graph": [ox.NamedNode(u) for u in default], "named_graphs": [ox.NamedNode(u) for u in named]}
-    result = store.query(text, **kwargs)
+    # Relative IRIs in a query resolve against the vocabulary's namespace (the protocol leaves the
+    # base to the service; without one pyoxigraph rejects them).
+    result = store.query(text, base_iri=QUERY_BASE_IRI, **kwargs)
     if isinstance(result, ox.QueryBoolean):
         content, truncated = write_boolean(bool(result), media_type), False
     elif isinstance(result, ox.QuerySolutions):

@@ -169,11 +169,7 @@ CASES = [
         "WHERE {\n    ?person foaf:givenName 'Bill'\n}", UPDATE, status="4xx")]),
 ]
 # Real failures, not design decisions: each is xfail(strict) so the suite says so when one is fixed.
-KNOWN_FAILURES = {
-    "query_content_type_construct": "relative IRIs (<s> <p>) need a service base IRI; the worker passes none to "
-                                    "pyoxigraph, which answers 'IRI parsing failed' (fix: base_iri=endpoint URL "
-                                    "in kg.sparql_worker)",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 OUTCOMES: dict[str, tuple[bool, str]] = {}  # name -> (passes as the manifest writes it, note)
 
 
