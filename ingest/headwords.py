@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import dataclass
 
 from ingest.gojuon import collation_key, is_ordered
@@ -203,7 +204,8 @@ def own_candidates(entry: Entry, labels: list[Label]) -> list[Candidate]:
     return out
 
 
-Similarity = Callable[[Sequence[str], Sequence[str]], "np.ndarray"]
+# (queries, documents) -> a len(queries) x len(documents) array of cosine similarities
+Similarity = Callable[[Sequence[str], Sequence[str]], Any]
 
 
 def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: Sequence[Term],

@@ -64,14 +64,12 @@ from kg.errors import (
     ConfigError,
     IndexNotReady,
     InvalidQuery,
-    InvalidRequest,
-    NotAcceptable,
     QueryFailed,
     QueryRefused,
     QueryTimeout,
     ResultTooLarge,
 )
-from kg.sparql import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, PreparedQuery, lexical_gate, write_boolean, write_solutions
+from kg.sparql import PreparedQuery, lexical_gate, write_boolean, write_solutions
 
 log = logging.getLogger(__name__)
 
@@ -269,21 +267,11 @@ class RemoteRunner:
             default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()):
         """Send a gated query to the store and re-serialise its answer as media_type."""
         from kg.sparql import _verify_with_budget
-        from kg.sparql_worker import QueryResult
+        from kg.sparql_worker import QueryResult, check_request
 
         if self._closed:
             raise QueryFailed("the query runner is closed")
-        allowed = RESULT_MEDIA_TYPES if query.form in ("SELECT", "ASK") else GRAPH_MEDIA_TYPES
-        if media_type not in allowed:
-            raise NotAcceptable(f"{query.form} results cannot be written as {media_type}", list(allowed))
-        if timeout_s is not None and not timeout_s > 0:
-            raise InvalidRequest("timeout must be a positive number of seconds")
-        limit = self.timeout_s if timeout_s is None else min(float(timeout_s), self.timeout_s)
-        for uri in (*default_graph_uris, *named_graph_uris):
-            try:
-                ox.NamedNode(uri)
-            except (TypeError, ValueError):
-                raise InvalidRequest(f"not an absolute IRI: {uri!r}") from None
+        limit = check_request(query, media_type, timeout_s, self.timeout_s, (*default_graph_uris, *named_graph_uris))
         started = time.monotonic()
         lexical_gate(query.text)  # never trust a PreparedQuery built by hand
         if not query.verified and _verify_with_budget(query.text, limit) is None:

@@ -11,7 +11,6 @@ import re
 import resource
 import signal
 import sys
-import threading
 import time
 import weakref
 from collections.abc import Sequence
@@ -212,17 +211,7 @@ class QueryRunner:
             raise QueryFailed("the query runner is closed")
         if os.getpid() != self._pid:
             self._reset()
-        allowed = RESULT_MEDIA_TYPES if query.form in ("SELECT", "ASK") else GRAPH_MEDIA_TYPES
-        if media_type not in allowed:
-            raise NotAcceptable(f"{query.form} results cannot be written as {media_type}", list(allowed))
-        if timeout_s is not None and not timeout_s > 0:
-            raise InvalidRequest("timeout must be a positive number of seconds")
-        limit = self.timeout_s if timeout_s is None else min(float(timeout_s), self.timeout_s)
-        for uri in (*default_graph_uris, *named_graph_uris):
-            try:
-                ox.NamedNode(uri)
-            except (TypeError, ValueError):
-                raise InvalidRequest(f"not an absolute IRI: {uri!r}") from None
+        limit = check_request(query, media_type, timeout_s, self.timeout_s, (*default_graph_uris, *named_graph_uris))
         request = (
             "query", self._store_path, query.text, query.verified, query.prefixes, media_type,
             tuple(default_graph_uris), tuple(named_graph_uris), self.max_rows, self.max_bytes, limit,
@@ -272,6 +261,22 @@ class QueryRunner:
 
 
 QUERY_BASE_IRI = "https://jaterm.example.org/callcenter/"
+
+
+def check_request(query: PreparedQuery, media_type: str, timeout_s: float | None, max_timeout_s: float,
+                  graph_uris: Sequence[str]) -> float:
+    """Validate what a runner is asked for (shared by the embedded and remote runners); return the deadline."""
+    allowed = RESULT_MEDIA_TYPES if query.form in ("SELECT", "ASK") else GRAPH_MEDIA_TYPES
+    if media_type not in allowed:
+        raise NotAcceptable(f"{query.form} results cannot be written as {media_type}", list(allowed))
+    if timeout_s is not None and not timeout_s > 0:
+        raise InvalidRequest("timeout must be a positive number of seconds")
+    for uri in graph_uris:
+        try:
+            ox.NamedNode(uri)
+        except (TypeError, ValueError):
+            raise InvalidRequest(f"not an absolute IRI: {uri!r}") from None
+    return max_timeout_s if timeout_s is None else min(float(timeout_s), max_timeout_s)
 
 
 def _error_from_reply(reply: tuple, memory_mb: int) -> KGError:
