@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.pipeline import IngestReport, ingest_paths
-from ingest.rdf import PREFIXES, build_dataset
+from ingest.rdf import PREFIXES, IRIs, build_dataset
 from kg.config import Settings
 from kg.errors import BuildError, IndexNotReady
 from kg.store import GraphStore, write_store
@@ -101,6 +101,10 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
         nquads = dataset.serialize(format="nquads", encoding="utf-8")
         tmp.mkdir(parents=True)
         quads = write_store(tmp / "store", nquads)
+        from kg.external import load_into
+
+        vocabularies = load_into(tmp / "store", settings, IRIs(settings.base_iri).base)
+        quads += sum(v["quads"] for v in vocabularies)
         on_step("index")
         store = GraphStore(tmp / "store")
         docs = concept_docs(store)
@@ -116,6 +120,7 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             "documents": [{"name": d.name, "sha256": d.sha256, "encoding": d.encoding, "layout": d.layout,
                            "entries": d.entries} for d in report.documents],
             "errors": report.errors,
+            "vocabularies": vocabularies,
             "counts": {"concepts": len(docs), "quads": quads, "documents": len(report.documents),
                        "relations": report.relations},
             "index": index_manifest,

@@ -313,3 +313,24 @@ def add(ctx: click.Context, files: tuple[Path, ...], wait_s: float, skip_invalid
                f"{counts['documents']} documents, {counts['concepts']} concepts")
     if rejected:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "vocab_id", required=True, help="Short id of the vocabulary (its named graph name).")
+@click.pass_context
+def load(ctx: click.Context, path: Path, vocab_id: str) -> None:
+    """Add an external SKOS vocabulary (Turtle, RDF/XML, N-Triples, JSON-LD, optionally .gz) and rebuild."""
+    from kg.build import build_artifact
+    from kg.documents import build_lock
+    from kg.external import check_vocabulary, store_vocabulary
+
+    settings = _settings(ctx)
+    concepts = check_vocabulary(path)
+    with build_lock(settings, 600):
+        store_vocabulary(settings, path, vocab_id)
+        result = build_artifact(settings, progress=_progress,
+                                on_step=lambda step: click.echo(f"[build] {step}", err=True))
+    loaded = next(v for v in result.manifest["vocabularies"] if v["id"] == vocab_id)
+    click.echo(f"loaded {vocab_id}: {concepts} concepts, {loaded['quads']} quads into <{loaded['graph']}>; "
+               f"built {result.path.name} ({result.manifest['counts']['concepts']} searchable concepts)")

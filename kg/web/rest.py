@@ -79,7 +79,11 @@ def _json(payload: dict, status: int = 200) -> Response:
 @bp.get("/rest/v1/vocabularies")
 def vocabularies():
     s = service().settings
-    return _json(voc.vocabularies(_store(), s.vocab_id, s.vocab_title, _lang()))
+    payload = voc.vocabularies(_store(), s.vocab_id, s.vocab_title, _lang())
+    # Vocabularies added with `kg load` live in their own named graphs of the same artifact.
+    for loaded in service().artifact.manifest.get("vocabularies", []):
+        payload["vocabularies"].append({"uri": loaded["id"], "id": loaded["id"], "title": loaded["id"]})
+    return _json(payload)
 
 
 @bp.get("/rest/v1/<vocid>/")
