@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from ingest.pipeline import DocumentReport
 from ingest.records import Concept, LabelKind, RelationKind, SourceSpan
-from ingest.terms import is_acronym, parse_name
+from ingest.terms import is_acronym, label_key, parse_name
 from ontology.namespace import KGO, LEXINFO, SKOSXL, VOID
 
 DEFAULT_BASE = "https://jaterm.example.org/callcenter/"
@@ -57,10 +57,39 @@ def _bind(ds: Dataset) -> None:
         ds.bind(prefix, ns)
 
 
+def definition_key(text: str) -> str:
+    """Identity of a definition across builds: a concept whose headword is recovered later keeps its IRI."""
+    return "definition:" + hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def concept_iris(concepts: Sequence[Concept], iris: IRIs, previous: dict[str, str] | None = None
+                 ) -> tuple[dict[str, URIRef], dict[str, URIRef]]:
+    """IRI per concept key: the previous build's IRI when one of the concept's labels was a previous
+    concept's preferred label (so adding a glossary that renames or merges a concept keeps its IRI),
+    else a hash of the normalised preferred label."""
+    previous = previous or {}
+    out: dict[str, URIRef] = {}
+    taken: set[str] = set()
+    matched: dict[str, set[str]] = {}
+    for concept in concepts:
+        keys = [concept.key, *(label_key(label.text) for label in concept.labels),
+                *(definition_key(d.text) for d in concept.definitions)]
+        olds = [previous[k] for k in keys if k in previous]
+        reused = next((u for u in olds if u not in taken), None)
+        out[concept.key] = URIRef(reused) if reused else iris.concept(concept.key)
+        taken.add(str(out[concept.key]))
+        matched[concept.key] = set(olds)
+    # Previous concepts that merged into another one: their IRIs are retired, pointing at the survivor.
+    retired = {old: out[key] for key, olds in matched.items() for old in olds if old not in taken}
+    return out, {old: URIRef(new) for old, new in retired.items()}
+
+
 def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentReport], *, base: str = DEFAULT_BASE,
-                  title: str = "コールセンター用語集", created: datetime | None = None) -> Dataset:
+                  title: str = "コールセンター用語集", created: datetime | None = None,
+                  previous_iris: dict[str, str] | None = None) -> Dataset:
     """Turn linked concepts into an RDF dataset with provenance."""
     iris = IRIs(base)
+    iri_of, retired = concept_iris(concepts, iris, previous_iris)
     ds = Dataset()
     _bind(ds)
     vocab = ds.graph(iris.vocabulary_graph)
@@ -107,9 +136,12 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
         graph.add((node, DCTERMS.source, iris.document(span.doc)))
         graph.add((node, PROV.wasDerivedFrom, iris.document(span.doc)))
 
+    for old, new in retired.items():
+        vocab.add((URIRef(old), OWL.deprecated, Literal(True)))
+        vocab.add((URIRef(old), DCTERMS.isReplacedBy, new))
     keys = {c.key for c in concepts}
     for concept in concepts:
-        c = iris.concept(concept.key)
+        c = iri_of[concept.key]
         vocab.add((c, RDF.type, SKOS.Concept))
         vocab.add((c, SKOS.inScheme, scheme))
         vocab.add((c, SKOS.topConceptOf, scheme))
@@ -148,7 +180,7 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
         for rel in concept.relations:
             if rel.target_key not in keys:
                 continue
-            t = iris.concept(rel.target_key)
+            t = iri_of[rel.target_key]
             predicate = KGO.antonym if rel.kind is RelationKind.ANTONYM else SKOS.related
             for s, o in ((c, t), (t, c)):
                 vocab.add((s, predicate, o))

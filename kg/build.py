@@ -95,7 +95,8 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
         if not report.documents:
             raise BuildError("no document could be ingested: " + "; ".join(report.errors))
         on_step("graph")
-        dataset = build_dataset(concepts, report.documents, base=settings.base_iri, title=settings.vocab_title)
+        dataset = build_dataset(concepts, report.documents, base=settings.base_iri, title=settings.vocab_title,
+                                previous_iris=previous_concept_iris(settings))
         for prefix, ns in PREFIXES.items():
             dataset.bind(prefix, ns)
         nquads = dataset.serialize(format="nquads", encoding="utf-8")
@@ -143,6 +144,26 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def previous_concept_iris(settings: Settings) -> dict[str, str]:
+    """Normalised preferred label -> concept IRI in the artifact being served (empty for a first build)."""
+    from ingest.rdf import definition_key
+    from ingest.terms import label_key
+
+    path = current_artifact_path(settings)
+    if path is None or not (path / "index" / "docs.jsonl").exists():
+        return {}
+    out: dict[str, str] = {}
+    with (path / "index" / "docs.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            doc = json.loads(line)
+            if doc["uri"].startswith(settings.base_iri):  # only our own concepts, not loaded vocabularies
+                for label in doc["pref_labels"].values():
+                    out.setdefault(label_key(label), doc["uri"])
+                for definition in doc["definitions"]:
+                    out.setdefault(definition_key(definition), doc["uri"])
+    return out
 
 
 def publish(settings: Settings, artifact: Path) -> None:

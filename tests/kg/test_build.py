@@ -56,3 +56,27 @@ def test_cli_errors_are_one_line(cli_env):
     assert result.exit_code == 1
     assert result.output.strip().startswith("error: no built artifact yet")
     assert "Traceback" not in result.output
+
+
+def test_adding_a_glossary_keeps_every_existing_concept_iri(tmp_path, embedder, corpus_copy):
+    settings = Settings(data_dir=tmp_path / "var", corpus_dir=corpus_copy)
+    added = tmp_path / "added"
+    added.mkdir()
+    (corpus_copy / "004_252ec284879d0ff9.txt").rename(added / "004_252ec284879d0ff9.txt")
+    first = build_artifact(settings, [corpus_copy], embedder=embedder)
+    second = build_artifact(settings, [corpus_copy, added], embedder=embedder)
+
+    def uris(result):
+        lines = (result.path / "index" / "docs.jsonl").read_text(encoding="utf-8").splitlines()
+        return {json.loads(line)["uri"] for line in lines}
+
+    from kg.store import GraphStore
+
+    store = GraphStore(second.path / "store")
+    replaced = {row["old"][0] for row in store.select(
+        "SELECT ?old WHERE { ?old <http://purl.org/dc/terms/isReplacedBy> ?new . ?new a "
+        "<http://www.w3.org/2004/02/skos/core#Concept> }")}
+    # Every earlier IRI is still a concept, or (merged into another concept) says which one replaced it.
+    assert uris(first) <= uris(second) | replaced
+    assert len(uris(first) - uris(second)) <= 5
+    assert len(uris(second)) > len(uris(first))
