@@ -340,6 +340,11 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
             reply = ("error", "invalid_query", "the query is nested too deeply", None, None)
         except SyntaxError as exc:  # pyoxigraph's parser: "error at L:C: ..."
             reply = ("error", "invalid_query", *_oxigraph_position(str(exc), request[2]))
+        except RuntimeError as exc:
+            # The query asks for something the engine does not have (an unknown function IRI): the
+            # client's mistake, a 400, not a failure of the service.
+            kind = "invalid_query" if "not supported" in str(exc) else "failed"
+            reply = ("error", kind, f"the query failed: {exc}", None, None)
         except Exception as exc:
             reply = ("error", "failed", f"the query failed: {exc}", None, None)
         conn.send(reply)

@@ -189,8 +189,8 @@ def test_no_query_reaches_the_canary(base, canary):
 ])
 def test_iris_in_queries_are_names_not_fetches(base, canary, query):
     status = request(base, query.format(url=canary.url))[0]
-    # An unknown extension function is an engine error in the worker: 500 today, 400 would be better.
-    assert status in ((400, 500) if "/fn>" in query else (200,))
+    # An unknown extension function is the client's mistake: a 400, never a 5xx.
+    assert status == (400 if "/fn>" in query else 200)
     assert canary.hits == []
 
 
