@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -96,7 +95,6 @@ class ConceptIndex:
         self.by_uri = {d.uri: i for i, d in enumerate(self.docs)}
         self.model_id = model_id
         self.labels = LabelIndex()
-        english: dict[str, set[str]] = {}
         analysed = []
         for i, doc in enumerate(self.docs):
             for label in doc.pref_labels.values():
@@ -108,8 +106,6 @@ class ConceptIndex:
             label_text = " ".join([*doc.pref_labels.values(), *(t for t, _ in doc.alt_labels)])
             # Labels count twice: a term named in the query should beat one merely mentioned.
             analysed.append(analyze(label_text) * 2 + analyze(" ".join(doc.definitions)))
-            for word in re.findall(r"[a-z]{3,}", " ".join(analysed[-1])):
-                english.setdefault(word, set()).add(i)
         self.labels.freeze()
         self.bm25 = BM25Index(analysed)
         self.ngrams = CharNgramIndex([doc.text() for doc in self.docs])
