@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from web_support import path_of, uri_of
 
 from kg.config import PROJECT_ROOT
 
@@ -108,14 +109,6 @@ def shoot(tab, name: str) -> None:
     assert overflow <= 1, f"{name}: {overflow}px wider than a {PHONE['width']}px phone screen"
 
 
-def uri_of(service, label: str) -> str:
-    rows = service.lookup(label)
-    assert rows, f"the bundled corpus no longer has {label!r}"
-    return rows[0]["uri"]
-
-
-def path_of(service, uri: str) -> str:
-    return "/concept/" + uri[len(service.settings.base_iri + "concept/"):]
 
 
 def typed(tab, text: str) -> None:

@@ -9,6 +9,7 @@ from html import unescape
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from web_support import path_of, uri_of
 
 from kg import browse
 from kg.config import DEFAULT_CORPUS
@@ -16,14 +17,6 @@ from kg.config import DEFAULT_CORPUS
 EXTERNAL = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
 
 
-def uri_of(service, label: str) -> str:
-    rows = service.lookup(label)
-    assert rows, f"the bundled corpus no longer has {label!r}"
-    return rows[0]["uri"]
-
-
-def path_of(service, uri: str) -> str:
-    return "/concept/" + uri[len(service.settings.base_iri + "concept/"):]
 
 
 def html(response) -> str:
