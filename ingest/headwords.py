@@ -25,7 +25,7 @@ def labels_from_relations(relations: Sequence[Relation]) -> list[Label]:
     """Alt labels, abbreviations, expansions and readings that the entry's own cues state."""
     labels: list[Label] = []
     for rel in relations:
-        if rel.kind is RelationKind.SYNONYM:
+        if rel.kind is RelationKind.SYNONYM and not rel.hedged:
             parsed = parse_name(rel.target)
             if parsed:
                 labels.append(Label(parsed.pref, parsed.pref_lang, LabelKind.ALT))
@@ -82,7 +82,16 @@ def stated_term(entry: Entry, relations: Sequence[Relation]) -> Term:
         if sub:
             labels.extend(label for label in sub.labels if label_key(label.text) not in known)
     labels.extend(labels_from_relations(relations))
-    return Term(entry, pref, pref_lang, _dedupe(pref, labels), tuple(relations), 1.0, "headword")
+    return Term(entry, pref, pref_lang, _dedupe(pref, labels), _without_self(pref, relations), 1.0, "headword")
+
+
+def _without_self(pref: str, relations: Sequence[Relation]) -> tuple[Relation, ...]:
+    """Drop relations from a term to its own name: 「インバウンドとアウトバウンドの違い」 under インバウンド."""
+    own = label_key(pref)
+    # A synonym equal to the name stays: for a bare definition it is often what named the term.
+    return tuple(r for r in relations
+                 if r.kind in (RelationKind.ABBREVIATION, RelationKind.SYNONYM) and not r.hedged
+                 or label_key(clean_label(r.target)) != own)
 
 
 def _dedupe(pref: str, labels: Sequence[Label]) -> tuple[Label, ...]:
@@ -301,5 +310,6 @@ def _term_from(entry: Entry, relations: Sequence[Relation], labels: list[Label],
                 all_labels.append(Label(other.name.pref, other.name.pref_lang, LabelKind.CANDIDATE))
             else:
                 all_labels.append(Label(other.name.pref, other.name.pref_lang, kind))
-    return Term(entry, best.name.pref, best.name.pref_lang, _dedupe(best.name.pref, all_labels), tuple(relations),
+    return Term(entry, best.name.pref, best.name.pref_lang, _dedupe(best.name.pref, all_labels),
+                _without_self(best.name.pref, relations),
                 round(best.score, 3), best.evidence)

@@ -77,7 +77,7 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
                 report.conflicts.append(f"{terms[i].entry.span}: 「{terms[i].pref_label}」 is defined twice in one glossary")
     for i, term in enumerate(terms):
         for rel in term.relations:
-            if rel.kind is not RelationKind.SYNONYM:
+            if rel.kind is not RelationKind.SYNONYM or rel.hedged:
                 continue
             parsed = parse_name(rel.target)
             for j in by_key.get(label_key(parsed.pref), []) if parsed else []:
@@ -129,7 +129,9 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
     for draft in list(concepts_by_key.values()):
         for term in draft["terms"]:
             for rel in term.relations:
-                if rel.kind not in (RelationKind.RELATED, RelationKind.ANTONYM):
+                # A hedged synonym (「広義では…と同義」) links two concepts as related, never as one.
+                kind = RelationKind.RELATED if rel.kind is RelationKind.SYNONYM and rel.hedged else rel.kind
+                if kind not in (RelationKind.RELATED, RelationKind.ANTONYM):
                     continue
                 parsed = parse_name(rel.target)
                 if not parsed:
@@ -151,7 +153,7 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
                     report.undefined_targets.append(parsed.pref)
                 if target == draft["key"]:
                     continue
-                draft["relations"].append(ResolvedRelation(rel.kind, target, rel))
+                draft["relations"].append(ResolvedRelation(kind, target, rel))
     return [_freeze(d) for d in sorted(concepts_by_key.values(), key=lambda d: d["key"])], report
 
 

@@ -85,6 +85,11 @@ class Relation:
     span: SourceSpan
     confidence: float = 1.0
 
+    @property
+    def hedged(self) -> bool:
+        """A qualified statement (「広義では…と同義」): recorded, but weaker than what it says."""
+        return self.pattern.startswith("hedged")
+
 
 @dataclass(frozen=True, slots=True)
 class Term:

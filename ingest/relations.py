@@ -10,6 +10,8 @@ from ingest.terms import clean_label, is_acronym
 
 # A run of quoted targets: 「A」「B」「C」 — the last closing bracket is often lost in scraping.
 QUOTED_RUN = r"(?P<targets>(?:[「『][^「」『』。\n]{1,60}(?:[」』]|(?=[「『])|$)[、・とや]?)+)"
+# A term written without brackets: katakana, kanji and Latin, no particles (トークスクリプト, 二次解決).
+NAME = r"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff][A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff]{1,29}"
 BARE_TARGET = r"(?P<bare>[^\s、。「」『』(（]{2,30}?(?:[(（][^)）]{1,40}[)）])?)"
 
 
@@ -26,8 +28,10 @@ def _cue(pattern: str, kind: RelationKind, regex: str, confidence: float = 0.95)
 
 
 CUES: tuple[Cue, ...] = (
-    # Hedged equivalence (「広義では…と同義として扱われることもある」) is a related term, not a synonym.
-    _cue("hedged-synonym", RelationKind.RELATED,
+    # Hedged equivalence (「広義では…と同義として扱われることもある」): the text states a synonym, with a
+    # hedge. It is recorded as a synonym (Relation.hedged); the graph states it as skos:related and
+    # never merges or labels on it (see linking and headwords).
+    _cue("hedged-synonym", RelationKind.SYNONYM,
          r"広義(?:の意味)?では、?" + QUOTED_RUN.replace("targets", "targets") + r"?(?P<rest>[^。]*?)と(?:同義|同じ意味)", 0.8),
     _cue("initials-abbreviation", RelationKind.ABBREVIATION,
          r"[「『]?(?P<long>[A-Za-z][A-Za-z \-]+?)[」』]?の頭文字を(?:取|と)って、?[「『]?(?P<short>[A-Z][A-Za-z0-9]{1,7})[」』]?"),
@@ -56,6 +60,14 @@ CUES: tuple[Cue, ...] = (
     _cue("tono-chigai", RelationKind.RELATED, QUOTED_RUN + r"との違い"),
     _cue("to-nite", RelationKind.RELATED, BARE_TARGET + r"と(?:非常に)?似てい", 0.8),
     _cue("to-kotonari", RelationKind.RELATED, BARE_TARGET + r"と異なり", 0.8),
+    # 「…の場合は「二次解決」とみなされる」: a neighbouring category the definition names.
+    _cue("to-minasareru", RelationKind.RELATED, QUOTED_RUN + r"とみなされ", 0.75),
+    # 「トークフローをもとにトークスクリプトを作成する」: what is made from the defined thing.
+    _cue("wo-motoni-sakusei", RelationKind.RELATED,
+         r"をもとに、?[「『]?(?P<bare>" + NAME + r")[」』]?を(?:作成|作る|作り|策定|構築)", 0.75),
+    # 「ログイン状態を解除すること」 (ログアウト): undoing a state names its opposite.
+    _cue("jotai-kaijo", RelationKind.ANTONYM,
+         r"(?<![A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff])(?P<bare>" + NAME + r")(?:の)?状態を解除", 0.7),
 )
 
 _QUOTED = re.compile(r"[「『]([^「」『』]+)")
@@ -78,6 +90,9 @@ def is_latin_phrase(text: str) -> bool:
 TITLE_COMPARISON = re.compile(r"(?P<a>[^\s、。「」?？]{2,20}?)(?:と(?P<b>[^\s、。「」?？]{2,20}?))?の違い")
 TITLE_DIFFERENCE = re.compile(r"(?:[?？]|、)(?P<list>[^?？、。]{2,40}?)との違い")
 SECTION_RELATED = re.compile(r"^(?P<target>.+?)との関連用語$")
+# What article titles list beside terms: 「…とは?業務内容や…との違い」「意味・役割・メリット」.
+TITLE_GENERIC = frozenset({"業務内容", "仕事内容", "役割", "特徴", "意味", "目的", "方法", "種類", "メリット", "デメリット",
+                           "例文", "使い方", "重要性", "必要性", "導入方法", "ポイント", "仕組み"})
 
 
 def relations_from_context(entry: Entry) -> list[Relation]:
@@ -94,9 +109,13 @@ def relations_from_context(entry: Entry) -> list[Relation]:
             targets += [t for t in (m["a"], m["b"]) if t]
         for target in targets:
             target = re.sub(r"^.*?(?:とは[?？]?)", "", target)
+            if target in TITLE_GENERIC:  # 「ヘルプデスクとは?業務内容やコールセンターとの違い」
+                continue
             if target and target != "コールセンター" or "との違い" in title:
                 out.append(Relation(RelationKind.RELATED, clean_label(target), title, "title-chigai", span, 0.8))
-    if entry.section and (m := SECTION_RELATED.match(entry.section)) and entry.headword_line:
+    # 「Xとの関連用語」 heads the bullet items under it, not the next headword after them (003: LTV).
+    if (entry.section and entry.layout in ("bullet", "colon") and (m := SECTION_RELATED.match(entry.section))
+            and entry.headword_line):
         span = SourceSpan(entry.doc, entry.headword_line, entry.headword_line)
         out.append(Relation(RelationKind.RELATED, clean_label(m["target"]), entry.section, "section-kanren", span, 0.85))
     return out

@@ -41,3 +41,23 @@ def test_recovered_headwords_carry_evidence_and_confidence():
     assert acw.headword_evidence == "article_title"
     assert 0 < acw.headword_confidence < 1
     assert {"ACW", "After Call Work"} <= {label.text for label in acw.labels}
+
+
+def test_a_hedged_synonym_links_concepts_as_related_and_never_merges_them(tmp_path):
+    # 000, lines 15-17 and 47-49: each says the other is 「広義では」 the same.
+    glossary = tmp_path / "hedged.txt"
+    glossary.write_text(
+        "カスタマーセンター(カスタマーサービスセンター)\n\n"
+        "顧客に対するサービスを提供する組織またはサービスの受付窓口のこと。"
+        "広義では「コールセンター」や「コンタクトセンター」と同義として扱われることもある。\n\n"
+        "コールセンター\n\n"
+        "顧客からの注文、問い合わせなどの「電話対応業務」を専門的・集中的に行う組織や施設。"
+        "広義の意味では、コンタクトセンターやカスタマーセンターと同じ意味となり、狭義の意味では、電話を使った窓口を指す。\n",
+        encoding="utf-8")
+    concepts, _ = ingest_paths([glossary])
+    by_label = {c.pref_label: c for c in concepts}
+    customer, call = by_label["カスタマーセンター"], by_label["コールセンター"]
+    assert customer is not call
+    assert "コールセンター" not in {label.text for label in customer.labels}
+    assert ("related", call.key) in {(r.kind.value, r.target_key) for r in customer.relations}
+    assert {r.relation.pattern for r in customer.relations} == {"hedged-synonym"}

@@ -23,7 +23,14 @@ def entry(text: str) -> Entry:
      {("abbreviation", "ACW"), ("abbreviation", "After Call Work")}),
     ("会話すること。略して「ロープレ」と呼ばれることもある。", {("abbreviation", "ロープレ")}),
     ("窓口のこと。広義では「コールセンター」や「コンタクトセンター」と同義として扱われることもある。",
-     {("related", "コールセンター"), ("related", "コンタクトセンター")}),
+     {("synonym", "コールセンター"), ("synonym", "コンタクトセンター")}),
+    # Real snippets of 001, 004 (cues added for 「状態を解除」, 「とみなされる」, 「をもとに…を作成」).
+    ("システムへの接続を終了する操作のこと。ログイン状態を解除すること。", {("antonym", "ログイン")}),
+    ("一度の対話で解決できた割合を示す指標。なお、最初の入電で問題解決できなかった場合は「二次解決」とみなされる。",
+     {("related", "二次解決")}),
+    ("トークスクリプトの基本となる会話の流れを表したもの。トークフローをもとにトークスクリプトを作成するのが一般的。",
+     {("related", "トークスクリプト")}),
+    ("過去のコールの履歴データ等の変動要因をもとに、時間帯毎の着信呼数を予測すること。", set()),
 ])
 def test_cue_phrases(text, expected):
     assert {(r.kind.value, r.target) for r in extract_relations(entry(text))} == expected
@@ -34,3 +41,10 @@ def test_every_relation_carries_evidence_pattern_and_line():
     assert rel.evidence == "対義語「プロフィットセンター」"
     assert rel.pattern == "taigigo"
     assert str(rel.span) == "t.txt:2"
+
+
+def test_hedged_synonym_is_a_synonym_marked_as_hedged():
+    rels = extract_relations(entry("窓口のこと。広義では「コールセンター」と同義として扱われることもある。"))
+    assert [(r.kind.value, r.pattern, r.hedged) for r in rels] == [("synonym", "hedged-synonym", True)]
+    [plain] = extract_relations(entry("スタッフのこと。「オペレーター」と同義。"))
+    assert not plain.hedged
