@@ -8,7 +8,7 @@ import unicodedata
 from ingest.tokenize import reading_of
 
 _SMALL = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
-_LATIN_SECTION = "\uffff"  # Latin-script terms sort after ン, as in most Japanese glossaries
+LATIN = "\uffff"  # Latin-script terms sort after ン, as in most Japanese glossaries
 
 
 def _seion(ch: str) -> str:
@@ -23,7 +23,7 @@ def collation_key(term: str) -> str:
     if not text:
         return ""
     if re.match(r"[A-Za-z0-9]", text):
-        return _LATIN_SECTION + text.lower()
+        return LATIN + text.lower()
     reading = reading_of(text)
     reading = "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in reading)
     reading = reading.translate(_SMALL).replace("ー", "")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from dataclasses import dataclass
 
-from ingest.gojuon import collation_key, is_ordered
+from ingest.gojuon import LATIN, collation_key, is_ordered
 from ingest.records import Entry, Label, LabelKind, Relation, RelationKind, Term
 from ingest.terms import ParsedName, clean_label, definition_subject, is_acronym, label_key, label_lang, parse_name
 
@@ -163,6 +163,8 @@ MENTION_STOP = frozenset({"業務内容", "企業", "顧客", "お客様", "数�
 TITLE, QUOTED, MENTIONED, SELF_ALT, SELF_EXPANSION, SELF_ABBREVIATION = 0.9, 0.85, 0.75, 0.7, 0.45, 0.4
 POOL_BASE = 0.2
 ORDER_BONUS, ORDER_PENALTY = 0.1, 0.25
+# Candidates scoring below this carry no weight in the gojūon chain.
+ORDER_FLOOR = 0.3
 DENSE_WEIGHT = 0.15
 
 
@@ -239,14 +241,17 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
         keys = [collation_key(max(c, key=lambda x: x.score).name.pref) if c and max(x.score for x in c) >= MENTIONED
                 else None for _, _, _, c in items]
         ordered = is_ordered([k for k in keys if k])
-        for i, (entry, relations, labels, candidates) in enumerate(items):
-            pool_candidates = _pool_candidates(entry, pool, lexical, dense.get(entry.definition) if dense else None)
-            window = _window(keys, i) if ordered else None
+        candidates_of = []
+        for entry, _, _, candidates in items:
+            candidates_of.append(
+                [*candidates, *_pool_candidates(entry, pool, lexical, dense.get(entry.definition) if dense else None)])
+        windows = order_windows(candidates_of) if ordered else [None] * len(items)
+        for (entry, relations, labels, _), found, window in zip(items, candidates_of, windows, strict=True):
             scored = []
-            for cand in [*candidates, *pool_candidates]:
+            for cand in found:
                 score = cand.score
-                if window is not None:
-                    key = collation_key(cand.name.pref)
+                key = collation_key(cand.name.pref)
+                if window is not None and key and not key.startswith(LATIN):
                     inside = (window[0] is None or window[0] <= key) and (window[1] is None or key <= window[1])
                     score += ORDER_BONUS if inside else -ORDER_PENALTY * (0.4 if cand.evidence == "article_title" else 1)
                 scored.append(Candidate(min(score, 0.95), cand.evidence, cand.name))
@@ -254,10 +259,40 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
     return out
 
 
-def _window(keys: list[str | None], i: int) -> tuple[str | None, str | None]:
-    before = next((k for k in reversed(keys[:i]) if k), None)
-    after = next((k for k in keys[i + 1:] if k), None)
-    return before, after
+def order_windows(candidates_of: list[list[Candidate]]) -> list[tuple[str | None, str | None]]:
+    """The gojūon range each entry's headword must fall in, from the best order-consistent naming.
+
+    A weighted longest non-decreasing chain over every entry's candidates (a candidate's weight is
+    its score above ORDER_FLOOR) picks names that agree with each other's places in the list; each
+    entry's window is then bounded by the chain's names before and after it.
+    """
+    nodes: list[tuple[int, str, float]] = []  # (entry, collation key, weight)
+    for i, found in enumerate(candidates_of):
+        best: dict[str, float] = {}
+        for cand in found:
+            key = collation_key(cand.name.pref)
+            if key and not key.startswith(LATIN) and cand.score > ORDER_FLOOR:
+                best[key] = max(best.get(key, 0.0), cand.score - ORDER_FLOOR)
+        nodes.extend((i, key, weight) for key, weight in best.items())
+    total = [0.0] * len(nodes)
+    back: list[int | None] = [None] * len(nodes)
+    for n, (i, key, weight) in enumerate(nodes):
+        total[n] = weight
+        for m in range(n):
+            j, other, _ = nodes[m]
+            if j < i and other <= key and total[m] + weight > total[n]:
+                total[n], back[n] = total[m] + weight, m
+    chain: dict[int, str] = {}
+    n = max(range(len(nodes)), key=lambda k: total[k], default=None)
+    while n is not None:
+        chain[nodes[n][0]] = nodes[n][1]
+        n = back[n]
+    windows = []
+    for i in range(len(candidates_of)):
+        before = next((chain[j] for j in range(i - 1, -1, -1) if j in chain), None)
+        after = next((chain[j] for j in range(i + 1, len(candidates_of)) if j in chain), None)
+        windows.append((before, after))
+    return windows
 
 
 def _pool_candidates(entry: Entry, pool: Sequence[Term], lexical: DefinitionMatcher | None,

@@ -291,7 +291,14 @@ def _starts_bare_entry(line: str, previous: str | None) -> bool:
         return False
     if CONNECTIVE.match(line):
         return False
+    if QUOTED_TOPIC.match(line):
+        # 「「アベイラブル (available)」は、英語で…という意味を持つ。」: a definition that opens by naming
+        # its term, whatever its first sentence ends with.
+        return True
     return ends_nominally(first_sentence(line))
+
+
+QUOTED_TOPIC = re.compile(r"^[「『][^「」『』]{2,30}[」』]\s*(?:は|とは)、?")
 
 
 def segment_bare(doc: Document) -> Segmentation:
@@ -342,7 +349,11 @@ def segment_bare(doc: Document) -> Segmentation:
             i += 1
             continue
         previous = lines[current[-1]] if current else None
-        if current and not _starts_bare_entry(text, previous):
+        probe = text
+        if "。" not in text and i + 1 < len(lines) and text.endswith(("、", ",")):
+            # 「…不満を発見し、」 continues on the next line: judge the whole first sentence.
+            probe = text + lines[i + 1].strip()
+        if current and not _starts_bare_entry(probe, previous):
             current.append(i)
         else:
             flush()

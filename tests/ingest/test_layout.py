@@ -52,3 +52,20 @@ def test_article_titles_attach_to_the_definition_above():
     assert by_line[5].title.startswith("コールセンターにおけるACW(平均後処理時間)とは")
     assert by_line[5].span.line_end == 8
     assert "▼" not in by_line[5].definition
+
+
+def test_bare_entries_that_open_by_naming_their_term_or_wrap_their_first_sentence(tmp_path):
+    # 001 lines 5-9 and 004 lines 17-18, as scraped.
+    path = tmp_path / "bare.txt"
+    path.write_text(
+        "業務や機能の一部を専門業者や子会社などの外部に委託すること。\n"
+        "カスタマーサポートなどコールセンターの運営自体を専門の業者に任せる例も多い。\n"
+        "ソーシャルメディア上で消費者が発信した疑問や不安、不満を発見し、\n"
+        "企業自らが能動的に語りかけ、問題解決を図ること。\n"
+        "商品・サービス購入後やDM(ダイレクトメール)送付後にお客様に電話をかけ、感想や反応を聞き取ること。\n"
+        "「アベイラブル (available)」は、英語で「利用可能な」「使用可能な」という意味を持つ。"
+        "コールセンターにおいては、「電話を受けられる状態である」ということ。\n",
+        encoding="utf-8")
+    seg = segment(read_document(path))
+    assert seg.layout == "bare"
+    assert [(e.span.line_start, e.span.line_end) for e in seg.entries] == [(1, 2), (3, 4), (5, 5), (6, 6)]

@@ -34,3 +34,23 @@ def test_abbreviation_points_at_its_long_form():
                                       ("こーるせんたー", "コールセンター"), ("ＦＡＱ", "faq")])
 def test_label_key_unifies_spelling_variants(a, b):
     assert label_key(a) == label_key(b)
+
+
+def test_gojuon_windows_come_from_the_best_order_consistent_naming():
+    from ingest.headwords import Candidate, order_windows
+    from ingest.gojuon import collation_key
+    from ingest.terms import parse_name
+
+    def cands(*pairs):
+        return [Candidate(score, "other_glossary", parse_name(name)) for name, score in pairs]
+
+    windows = order_windows([
+        cands(("アウトソーシング", 0.85)),
+        # サンクスコール scores higher alone, but only インバウンド fits between its neighbours.
+        cands(("サンクスコール", 0.6), ("インバウンド", 0.5)),
+        cands(("コールバック", 0.85)),
+        cands(("FAQ", 0.9)),  # Latin names have no agreed place (001 files FAQ under エ): no constraint
+    ])
+    assert windows[1] == (collation_key("アウトソーシング"), collation_key("コールバック"))
+    assert windows[2] == (collation_key("インバウンド"), None)
+    assert windows[3] == (collation_key("コールバック"), None)

@@ -315,3 +315,26 @@ def test_documented_errors_are_problems(client, document):
         response = client.get(path.replace("{vocid}", "callcenter"))
         assert response.status_code == 400, path
         validate(document, response.get_json(), op["responses"]["400"]["content"]["application/problem+json"]["schema"])
+
+
+@pytest.mark.parametrize("query", ["カス*", "かす*", "ｶｽﾀﾏｰ*", "コール*", "こーる*", "c*", "CS", "cs*", "放棄呼率", "ほうきこ*",
+                                   "オペレータ*", "ン*", "zzz*"])
+def test_prefix_and_exact_search_agree_with_a_full_scan(client, service, query):
+    """`abc*` and `abc` are answered from a sorted key range; the answer must be the scan's."""
+    from search.normalize import loose_key
+
+    got = get(client, "/rest/v1/search", query=query, maxhits=1000)["results"]
+    prefix = loose_key(query.rstrip("*"))
+    everything = get(client, "/rest/v1/search", query="*" + query.rstrip("*") + ("*" if query.endswith("*") else ""),
+                     maxhits=1000)["results"]
+    # The infix query "*abc*" is always a scan; keep its rows whose matched label starts with the prefix.
+    expected = [r for r in everything
+                if (loose_key(r.get("altLabel") or r.get("hiddenLabel") or r.get("matchedPrefLabel") or r["prefLabel"])
+                    .startswith(prefix) if query.endswith("*") else True)]
+    if not query.endswith("*"):
+        expected = [r for r in everything if loose_key(r.get("altLabel") or r.get("hiddenLabel")
+                                                        or r.get("matchedPrefLabel") or r["prefLabel"]) == prefix]
+    assert [(r["uri"], r.get("altLabel"), r.get("hiddenLabel")) for r in got] == \
+           [(r["uri"], r.get("altLabel"), r.get("hiddenLabel")) for r in expected]
+    if query in ("カス*", "かす*", "ｶｽﾀﾏｰ*", "コール*", "放棄呼率"):
+        assert got
