@@ -22,7 +22,7 @@ from ingest.pipeline import IngestReport, ingest_paths
 from ingest.rdf import PREFIXES, IRIs, build_dataset
 from kg.config import Settings
 from kg.errors import BuildError, IndexNotReady
-from kg.store import GraphStore, write_store
+from kg.store import LABEL_TABLE, GraphStore, write_label_table, write_store
 from search.index import CONCEPT_ROWS_QUERY, build_index, concept_docs_from_rows, read_manifest
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
         vocabularies = load_into(tmp / "store", settings, IRIs(settings.base_iri).base)
         quads += sum(v["quads"] for v in vocabularies)
         on_step("index")
+        write_label_table(tmp / "store", tmp / LABEL_TABLE)
         store = GraphStore(tmp / "store")
         docs = concept_docs(store)
         index_manifest = build_index(docs, embedder, tmp / "index", progress=lambda it: progress(it, "embed"))

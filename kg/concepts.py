@@ -38,8 +38,6 @@ LABEL_EVIDENCE = P + """SELECT ?c ?label ?evidence ?pattern ?file ?start WHERE {
   ?x rdf:subject ?c ; rdf:predicate ?p ; rdf:object ?label ; kgo:evidence ?evidence ; kgo:pattern ?pattern ;
      dct:source ?doc ; kgo:lineStart ?start . ?doc kgo:fileName ?file .
   VALUES ?p { skos:altLabel skos:prefLabel } }"""
-ALL_LABELS = P + """SELECT ?c ?p ?label WHERE { ?c a skos:Concept ; ?p ?label .
-  VALUES ?p { skos:prefLabel skos:altLabel skos:hiddenLabel } }"""
 
 
 def _sub(uri: str) -> dict:
@@ -99,10 +97,8 @@ class LabelLookup:
 
     def __init__(self, store: GraphStore):
         self.by_key: dict[str, list[tuple[int, str, str, str, str | None]]] = {}
-        for row in store.select(ALL_LABELS):
-            prop = row["p"][0].rsplit("#", 1)[-1]
-            value, lang = row["label"]
-            self.by_key.setdefault(loose_key(value), []).append((self.RANK[prop], row["c"][0], prop, value, lang))
+        for uri, prop, value, lang, key in store.label_rows():
+            self.by_key.setdefault(key, []).append((self.RANK[prop], uri, prop, value, lang or None))
 
     def lookup(self, label: str, lang: str | None = None) -> list[dict]:
         rows = [r for r in self.by_key.get(loose_key(label), []) if lang in (None, "", r[4])]

@@ -13,6 +13,7 @@ from kg.concepts import LabelLookup, describe_concept
 from kg.config import Settings
 from kg.errors import IndexNotReady
 from kg.store import GraphStore
+from kg.vocabulary import vocabulary
 from search.hybrid import Hit, Searcher
 from search.index import load_index
 
@@ -70,6 +71,7 @@ class Service:
         threshold = self.settings.search_threshold
         searcher = Searcher(index, self.embedder, **({"threshold": threshold} if threshold is not None else {}))
         artifact = LoadedArtifact(path, manifest, store, searcher, LabelLookup(store))
+        vocabulary(store)  # the Skosmos views' label cache: built now, not by the first request
         with self._lock:
             self._artifact = artifact
             if self._runner is not None:

@@ -6,6 +6,7 @@ kg.sparql_worker (a killable process). These helpers run queries we wrote oursel
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterable, Iterator
@@ -36,6 +37,29 @@ def term_value(term) -> tuple[str, str | None]:
     return term.value, None
 
 
+LABEL_TABLE = "label_table.json"
+LABEL_QUERY = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?c ?p ?l WHERE { ?c ?p ?l . VALUES ?p { skos:prefLabel skos:altLabel skos:hiddenLabel } ?c a skos:Concept }"""
+
+
+def label_rows_of(store: ox.Store) -> list[tuple[str, str, str, str, str]]:
+    from search.normalize import loose_key
+
+    rows = []
+    for c, p, label in store.query(LABEL_QUERY, use_default_graph_as_union=True):
+        value = label.value
+        rows.append((c.value, p.value.rsplit("#", 1)[-1], value, getattr(label, "language", None) or "",
+                     loose_key(value)))
+    return rows
+
+
+def write_label_table(store_path: Path, table: Path) -> int:
+    """Save the label rows beside the store (see GraphStore.label_rows)."""
+    rows = label_rows_of(ox.Store.read_only(str(store_path)))
+    table.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return len(rows)
+
+
 class GraphStore:
     """Read-only access to an artifact's store directory; safe to open from many processes."""
 
@@ -46,6 +70,17 @@ class GraphStore:
     @property
     def raw(self) -> ox.Store:
         return self._store
+
+    def label_rows(self) -> list[tuple[str, str, str, str, str]]:
+        """(concept, prefLabel|altLabel|hiddenLabel, value, lang, loose key) of every concept label.
+
+        Read from the artifact's label table (written by kg build) when there is one: at 40k
+        concepts the query plus key normalisation took 50 s, longer than a worker may take to boot.
+        """
+        table = self.path.parent / LABEL_TABLE
+        if table.is_file():
+            return [tuple(row) for row in json.loads(table.read_text(encoding="utf-8"))]
+        return label_rows_of(self._store)
 
     def select(self, sparql: str, **bindings) -> list[dict[str, tuple[str, str | None]]]:
         """Run a SELECT over the union of all graphs; values as (value, lang)."""

@@ -31,8 +31,6 @@ PREFIX kgo: <{KGO}>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX lexinfo: <http://www.lexinfo.net/ontology/3.0/lexinfo#>
 """
-LABEL_ROWS = P + """SELECT ?c ?p ?l WHERE { ?c a skos:Concept ; ?p ?l .
-  VALUES ?p { skos:prefLabel skos:altLabel skos:hiddenLabel } }"""
 TYPE_ROWS = P + "SELECT ?c ?t WHERE { ?c a skos:Concept ; a ?t }"
 SCHEME_ROWS = P + """SELECT ?s ?title ?lang WHERE { ?s a skos:ConceptScheme .
   OPTIONAL { ?s dct:title ?title } OPTIONAL { ?s dct:language ?lang } }"""
@@ -158,9 +156,8 @@ def vocabulary(store: GraphStore) -> Vocabulary:
     voc = _CACHE.get(store)
     if voc is None:
         voc = Vocabulary()
-        for row in store.select(LABEL_ROWS):
-            value, lang = row["l"]
-            label = Label(row["c"][0], row["p"][0].rsplit("#", 1)[-1], value, lang or "", loose_key(value))
+        for uri, prop, value, lang, key in store.label_rows():
+            label = Label(uri, prop, value, lang, key)
             voc.labels.append(label)
             if label.prop == "prefLabel":
                 voc.pref.setdefault(label.uri, {})[label.lang] = value

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 KGO = "https://jaterm.example.org/kgo#"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: lexical indexes saved (lexical.npz, labels.json)
 
 # One row per (concept, property, value): labels, definitions and antonym edges, from any SKOS graph.
 CONCEPT_ROWS_QUERY = f"""
@@ -90,10 +90,33 @@ def concept_docs_from_rows(rows: Iterable[tuple[str, str, str, str | None]]) -> 
 class ConceptIndex:
     """Lexical indexes (rebuilt on load, deterministic) plus dense vectors (stored)."""
 
-    def __init__(self, docs: Sequence[ConceptDoc], vectors: np.ndarray | None, model_id: str | None):
+    def __init__(self, docs: Sequence[ConceptDoc], vectors: np.ndarray | None, model_id: str | None,
+                 lexical: tuple[list, Mapping[str, np.ndarray]] | None = None):
         self.docs = list(docs)
         self.by_uri = {d.uri: i for i, d in enumerate(self.docs)}
         self.model_id = model_id
+        if lexical is not None:  # saved by build_index: no tokenising on load
+            rows, arrays = lexical
+            self.labels = LabelIndex.from_state(rows, arrays)
+            self.bm25 = BM25Index(arrays=arrays)
+            self.ngrams = CharNgramIndex(arrays=arrays)
+        else:
+            self._build_lexical()
+        self.vectors = vectors
+        self.faiss = None
+        if vectors is not None and len(vectors):
+            import faiss  # heavy import kept out of module import time
+
+            # One query at a time: faiss's OpenMP threads only contend with the web workers.
+            faiss.omp_set_num_threads(1)
+            self.faiss = faiss.IndexFlatIP(vectors.shape[1])
+            self.faiss.add(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def lexical_state(self) -> tuple[list, dict[str, np.ndarray]]:
+        rows, arrays = self.labels.state()
+        return rows, {**arrays, **self.bm25.arrays(), **self.ngrams.arrays()}
+
+    def _build_lexical(self) -> None:
         self.labels = LabelIndex()
         analysed = []
         for i, doc in enumerate(self.docs):
@@ -109,15 +132,6 @@ class ConceptIndex:
         self.labels.freeze()
         self.bm25 = BM25Index(analysed)
         self.ngrams = CharNgramIndex([doc.text() for doc in self.docs])
-        self.vectors = vectors
-        self.faiss = None
-        if vectors is not None and len(vectors):
-            import faiss  # heavy import kept out of module import time
-
-            # One query at a time: faiss's OpenMP threads only contend with the web workers.
-            faiss.omp_set_num_threads(1)
-            self.faiss = faiss.IndexFlatIP(vectors.shape[1])
-            self.faiss.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -143,6 +157,9 @@ def build_index(docs: Sequence[ConceptDoc], embedder, out_dir: str | os.PathLike
     with (out / "docs.jsonl").open("w", encoding="utf-8") as f:
         for doc in docs:
             f.write(json.dumps(asdict(doc), ensure_ascii=False) + "\n")
+    rows, arrays = ConceptIndex(docs, None, embedder.model_id).lexical_state()
+    np.savez(out / "lexical.npz", **arrays)
+    (out / "labels.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     manifest = {"version": INDEX_VERSION, "model_id": embedder.model_id, "dimension": int(embedder.dimension),
                 "query_prefix": embedder.query_prefix, "document_prefix": embedder.document_prefix,
                 "concepts": len(docs)}
@@ -163,4 +180,9 @@ def load_index(index_dir: str | os.PathLike) -> ConceptIndex:
         for line in f:
             docs.append(ConceptDoc(**json.loads(line)))
     vectors = np.load(path / "vectors.npy")
-    return ConceptIndex(docs, vectors, manifest["model_id"])
+    lexical = None
+    if (path / "lexical.npz").is_file():  # artifacts built before version 2 rebuild it here
+        with np.load(path / "lexical.npz", allow_pickle=False) as saved:
+            arrays = {name: saved[name] for name in saved.files}
+        lexical = (json.loads((path / "labels.json").read_text(encoding="utf-8")), arrays)
+    return ConceptIndex(docs, vectors, manifest["model_id"], lexical)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import json
 import math
 import re
 import unicodedata
@@ -59,10 +60,64 @@ def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
     return [(int(i), float(scores[i])) for i in order]
 
 
+class Postings:
+    """term -> (document ids, values) in three flat arrays, so an index saves and loads as arrays.
+
+    Rebuilding the lexical indexes from text on every load took 150 s at 40k concepts (fugashi and
+    n-grams over every definition); loading these arrays takes about a second.
+    """
+
+    def __init__(self, terms: Sequence[str], offsets: np.ndarray, docs: np.ndarray, values: np.ndarray):
+        self.terms = list(terms)
+        self.row = {t: i for i, t in enumerate(self.terms)}
+        self.offsets, self.docs, self.values = offsets, docs, values
+
+    @classmethod
+    def from_lists(cls, postings: dict[str, tuple[list[int], list[float]]]) -> Postings:
+        terms = list(postings)
+        lengths = np.fromiter((len(postings[t][0]) for t in terms), dtype=np.int64, count=len(terms))
+        offsets = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        docs = np.fromiter((d for t in terms for d in postings[t][0]), dtype=np.int32, count=int(offsets[-1]))
+        values = np.fromiter((v for t in terms for v in postings[t][1]), dtype=np.float32, count=int(offsets[-1]))
+        return cls(terms, offsets, docs, values)
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.row
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def get(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        i = self.row.get(term)
+        if i is None:
+            return None
+        a, b = self.offsets[i], self.offsets[i + 1]
+        return self.docs[a:b], self.values[a:b]
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        # Terms as UTF-8 JSON bytes: a numpy string array would pad every term to the longest one.
+        terms = np.frombuffer(json.dumps(self.terms, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+        return {f"{prefix}_terms": terms, f"{prefix}_offsets": self.offsets,
+                f"{prefix}_docs": self.docs, f"{prefix}_values": self.values}
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str) -> Postings:
+        return cls(json.loads(arrays[f"{prefix}_terms"].tobytes().decode("utf-8")), arrays[f"{prefix}_offsets"],
+                   arrays[f"{prefix}_docs"],
+                   arrays[f"{prefix}_values"])
+
+
 class CharNgramIndex:
     """TF-IDF cosine over character 2-3-grams (sublinear tf), as numpy posting arrays."""
 
-    def __init__(self, texts: Sequence[str]):
+    def __init__(self, texts: Sequence[str] | None = None, *, arrays=None):
+        if arrays is not None:  # a saved index (see arrays())
+            self.size = int(arrays["ngram_size"])
+            self.postings = Postings.from_arrays(arrays, "ngram")
+            self.idf_values = arrays["ngram_idf"]
+            return
+        texts = texts or []
         self.size = len(texts)
         doc_grams = [_char_ngrams(t) for t in texts]
         df: dict[str, int] = defaultdict(int)
@@ -79,18 +134,23 @@ class CharNgramIndex:
                 docs, values = postings[g]
                 docs.append(i)
                 values.append(w / norm)
-        self.postings = {g: (np.asarray(d, dtype=np.int32), np.asarray(v, dtype=np.float32))
-                         for g, (d, v) in postings.items()}
+        self.postings = Postings.from_lists(postings)
+        self.idf_values = np.asarray([self.idf[g] for g in self.postings.terms], dtype=np.float64)
+        del self.idf
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {**self.postings.arrays("ngram"), "ngram_idf": self.idf_values, "ngram_size": np.asarray(self.size)}
 
     def search(self, query: str, k: int = 50) -> list[tuple[int, float]]:
         grams = _char_ngrams(query)
-        weights = {g: (1 + math.log(c)) * self.idf[g] for g, c in grams.items() if g in self.idf}
+        row = self.postings.row
+        weights = {g: (1 + math.log(c)) * float(self.idf_values[row[g]]) for g, c in grams.items() if g in row}
         norm = math.sqrt(sum(w * w for w in weights.values()))
         if not norm:
             return []
         scores = np.zeros(self.size, dtype=np.float32)
         for g, w in weights.items():
-            docs, values = self.postings[g]
+            docs, values = self.postings.get(g)
             scores[docs] += (w / norm) * values  # a gram occurs once per document's posting list
         return _top(scores, k)
 
@@ -98,8 +158,16 @@ class CharNgramIndex:
 class BM25Index:
     """Okapi BM25 (k1=1.5, b=0.75) over analysed terms, with numpy posting arrays for speed."""
 
-    def __init__(self, docs: Sequence[list[str]], k1: float = 1.5, b: float = 0.75):
+    def __init__(self, docs: Sequence[list[str]] | None = None, k1: float = 1.5, b: float = 0.75, *, arrays=None):
         self.k1, self.b = k1, b
+        if arrays is not None:  # a saved index (see arrays())
+            self.k1, self.b = float(arrays["bm25_k1"]), float(arrays["bm25_b"])
+            self.norm = arrays["bm25_norm"]
+            self.size = len(self.norm)
+            self.postings = Postings.from_arrays(arrays, "bm25")
+            self.idf_values = arrays["bm25_idf"]
+            return
+        docs = docs or []
         self.size = len(docs)
         lengths = np.asarray([len(d) for d in docs], dtype=np.float32)
         avgdl = float(lengths.mean()) if len(docs) else 1.0
@@ -113,17 +181,22 @@ class BM25Index:
                 postings[t][0].append(i)
                 postings[t][1].append(c)
         n = len(docs)
-        self.idf = {t: math.log(1 + (n - len(p[0]) + 0.5) / (len(p[0]) + 0.5)) for t, p in postings.items()}
-        self.postings = {t: (np.asarray(d, dtype=np.int32), np.asarray(c, dtype=np.float32))
-                         for t, (d, c) in postings.items()}
+        self.postings = Postings.from_lists(postings)
+        self.idf_values = np.asarray([math.log(1 + (n - len(postings[t][0]) + 0.5) / (len(postings[t][0]) + 0.5))
+                                      for t in self.postings.terms], dtype=np.float64)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {**self.postings.arrays("bm25"), "bm25_idf": self.idf_values, "bm25_norm": self.norm,
+                "bm25_k1": np.asarray(self.k1), "bm25_b": np.asarray(self.b)}
 
     def search(self, terms: Sequence[str], k: int = 50) -> list[tuple[int, float]]:
         scores = np.zeros(self.size, dtype=np.float32)
         for t in set(terms):
-            if t not in self.postings:
+            i = self.postings.row.get(t)
+            if i is None:
                 continue
-            docs, tf = self.postings[t]
-            scores[docs] += self.idf[t] * tf * (self.k1 + 1) / (tf + self.norm[docs])
+            docs, tf = self.postings.get(t)
+            scores[docs] += float(self.idf_values[i]) * tf * (self.k1 + 1) / (tf + self.norm[docs])
         return _top(scores, k)
 
 
@@ -146,10 +219,25 @@ class LabelIndex:
     def freeze(self) -> None:
         self.prefix_keys.sort()
         # Bigram postings over label keys, to find typo candidates without scanning every label.
-        self.grams: dict[str, list[int]] = defaultdict(list)
+        grams: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
         for i, (key, _doc, _label, _rank) in enumerate(self.prefix_keys):
             for g in {key[j : j + 2] for j in range(len(key) - 1)}:
-                self.grams[g].append(i)
+                grams[g][0].append(i)
+                grams[g][1].append(0.0)
+        self.grams = Postings.from_lists(grams)
+
+    def state(self) -> tuple[list, dict[str, np.ndarray]]:
+        """(JSON-able rows, arrays) that from_state() turns back into this index."""
+        return [list(row) for row in self.prefix_keys], self.grams.arrays("labelgram")
+
+    @classmethod
+    def from_state(cls, rows: list, arrays) -> LabelIndex:
+        index = cls()
+        index.prefix_keys = [tuple(row) for row in rows]  # already sorted by freeze()
+        for key, doc, label, rank in index.prefix_keys:
+            index.by_key[key].append(LabelHit(doc, label, rank))
+        index.grams = Postings.from_arrays(arrays, "labelgram")
+        return index
 
     def fuzzy(self, text: str, limit: int = 5) -> list[tuple[LabelHit, float]]:
         """Labels within a small edit distance of text (typos), with a similarity in (0, 1)."""
@@ -159,7 +247,8 @@ class LabelIndex:
         budget = 1 if len(key) <= 6 else 2
         counts: dict[int, int] = defaultdict(int)
         for g in {key[j : j + 2] for j in range(len(key) - 1)}:
-            for i in self.grams.get(g, ()):
+            found = self.grams.get(g)
+            for i in (found[0].tolist() if found is not None else ()):
                 counts[i] += 1
         need = max(1, len(key) - 1 - 2 * budget)
         best: dict[int, tuple[LabelHit, float]] = {}

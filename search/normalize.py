@@ -18,13 +18,14 @@ _TRAILING = re.compile(r"[\s?？!！。、]+$")
 _KATAKANA_LONG = re.compile(r"(?<=[\u30a1-\u30fa])[ｰ\-‐‑–—〜~](?=[\u30a1-\u30fa]|$)")
 
 
+_HIRAGANA_TO_KATAKANA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
 _VU = (("ヴァ", "バ"), ("ヴィ", "ビ"), ("ヴェ", "ベ"), ("ヴォ", "ボ"), ("ヴ", "ブ"))
 
 
 def normalize(text: str) -> str:
     """NFKC, lower-case Latin, hiragana -> katakana, one long-vowel mark, no spaces or middle dots."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(chr(ord(ch) + 0x60) if "\u3041" <= ch <= "\u3096" else ch for ch in text)
+    text = text.translate(_HIRAGANA_TO_KATAKANA)
     for vu, plain in _VU:  # スーパーヴァイザー and スーパーバイザー are one word
         text = text.replace(vu, plain)
     text = _KATAKANA_LONG.sub("ー", text)
