@@ -75,7 +75,8 @@ def served(settings):
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen([sys.executable, "-m", "kg", "serve"], env=env, stdout=log, stderr=log)  # noqa: S603
         try:
-            deadline = time.monotonic() + 180
+            started = time.monotonic()
+            deadline = started + 180
             not_ready: OSError | None = None
             while True:
                 if proc.poll() is not None:
@@ -96,6 +97,7 @@ def served(settings):
                 with urllib.request.urlopen(base + path, timeout=30) as response:  # noqa: S310 (loopback only)
                     return response.read()
 
+            http.ready_s = round(time.monotonic() - started, 1)  # type: ignore[attr-defined]
             yield http
         finally:
             proc.terminate()
@@ -128,6 +130,7 @@ def run_suggest_bench(service, queries: list[str], n: int) -> dict:
     results["autocomplete in-process"] = timed(lambda: service.complete(next_prefix()), n)
     vocid = service.settings.vocab_id
     with served(service.settings) as http:
+        results["server start to ready (s)"] = http.ready_s
         results["suggest over HTTP"] = timed(
             lambda: http("/rest/v1/suggest?text=" + urllib.parse.quote(next_query())), n)
         results["prefix search over HTTP"] = timed(
@@ -153,7 +156,8 @@ def run_bench(service, n: int = 200) -> dict:
 
 
 def format_suggest(results: dict) -> list[str]:
-    lines = [f"concepts: {results['concepts']}, quads: {results['quads']}", ""]
+    lines = [f"concepts: {results['concepts']}, quads: {results['quads']}, "
+             f"server start to ready: {results['server start to ready (s)']} s", ""]
     lines.append(f"{'measurement':<48} {'p50 ms':>9} {'p99 ms':>9}")
     for name, value in results.items():
         if isinstance(value, dict):
