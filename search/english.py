@@ -26,3 +26,19 @@ def to_katakana(text: str) -> str:
     """Katakana rendering of an English phrase, word by word (spaces dropped)."""
     words = re.split(r"[\s\-]+", text.strip().lower())
     return "".join(_converter()(w) for w in words if w)
+
+
+def stemmed(text: str) -> str:
+    """The phrase with -ing and plural -s taken off its words: 「upselling」 -> 「upsell」.
+
+    Katakana loanwords are usually the bare stem (アップセル, エスカレーション), while e2k renders
+    the inflected form literally (アプセリング).
+    """
+    words = []
+    for word in re.split(r"[\s\-]+", text.strip().lower()):
+        if len(word) > 5 and word.endswith("ing"):
+            word = word[:-3]
+        elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+        words.append(word)
+    return " ".join(w for w in words if w)

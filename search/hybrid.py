@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from search.index import ConceptIndex
 from search.lexical import MATCH_TYPES, READING, analyze
 from search.calibration import Calibration, features
-from search.english import is_english_phrase, to_katakana
+from search.english import is_english_phrase, stemmed, to_katakana
 from search.normalize import strip_question
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,13 @@ class Searcher:
                     seen.add(label_hit.doc)
                     hits.append(self._hit(label_hit.doc, label_hit.label, MATCH_TYPES[label_hit.rank],
                                           LABEL_CONFIDENCE[label_hit.rank] * weight, {"label": weight}, threshold))
+        if not hits and is_english_phrase(query) and (stem := stemmed(query)) != query.strip().lower():
+            # 「upselling」: the loanword is the stem's (アップセル), tried only when nothing else was a label.
+            for label_hit in self.index.labels.lookup(to_katakana(stem)):
+                if label_hit.doc not in seen:
+                    seen.add(label_hit.doc)
+                    hits.append(self._hit(label_hit.doc, label_hit.label, MATCH_TYPES[label_hit.rank],
+                                          LABEL_CONFIDENCE[label_hit.rank] * 0.88, {"label": 0.88}, threshold))
         if not hits:
             for variant, weight in variants:
                 for label_hit, similarity in self.index.labels.fuzzy(variant):

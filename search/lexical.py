@@ -267,13 +267,17 @@ class LabelIndex:
 
     def lookup(self, text: str) -> list[LabelHit]:
         hits = list(self.by_key.get(loose_key(text), ()))
-        if not hits and re.search(r"[\u3040-\u30ff]", text):
+        # A kana query, or a kanji one written with a homophone (稼動率 for 稼働率, 放棄呼律 for 放棄呼率),
+        # meets the label through its UniDic reading.
+        if not hits and re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text):
             hits = [LabelHit(h.doc, h.label, READING) for h in self.by_key.get(reading_key(text), ())]
         best: dict[int, LabelHit] = {}
         for hit in hits:
             if hit.doc not in best or hit.rank < best[hit.doc].rank:
                 best[hit.doc] = hit
-        return sorted(best.values(), key=lambda h: (h.rank, h.doc))
+        # Homophones (稼働率 and 可動率 are both カドウリツ): the label sharing more of the query's
+        # characters first.
+        return sorted(best.values(), key=lambda h: (h.rank, -len(set(text) & set(h.label)), h.doc))
 
     def prefix(self, text: str, limit: int = 10) -> list[LabelHit]:
         """Labels whose loose key (or reading) starts with text, one per concept, best rank first."""

@@ -60,3 +60,16 @@ def test_antonyms_are_not_answers_for_similarity(service):
     labels = [h.pref_label for h in service.suggest("コストセンター", limit=5)]
     assert labels[0] == "コストセンター"
     assert "プロフィットセンター" not in labels[:1]
+
+
+def test_a_kanji_homophone_finds_the_term_through_its_reading(service):
+    # 律 for 率 (both リツ): an IME slip, not an edit-distance typo of the label's characters.
+    hit = first(service, "放棄呼律")
+    assert hit is not None and hit.match_type == "reading"
+    assert hit.pref_label in {"放棄呼率", "呼損率"}
+    assert {h.pref_label for h in service.suggest("稼動率", limit=3)} >= {"稼働率"}
+
+
+def test_an_inflected_english_word_finds_its_katakana_loanword(service):
+    hit = first(service, "upselling")  # e2k alone gives アプセリング
+    assert hit is not None and hit.pref_label == "アップセル" and hit.match_type == "prefLabel"
