@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from ingest.pipeline import DocumentReport
 from ingest.records import Concept, LabelKind, RelationKind, SourceSpan
-from ingest.terms import is_acronym, label_key, parse_name
+from ingest.terms import abbreviation_links, is_acronym, label_key, parse_name
 from ontology.namespace import KGO, LEXINFO, SKOSXL, VOID
 
 DEFAULT_BASE = "https://jaterm.example.org/callcenter/"
@@ -71,14 +71,30 @@ def concept_iris(concepts: Sequence[Concept], iris: IRIs, previous: dict[str, st
     out: dict[str, URIRef] = {}
     taken: set[str] = set()
     matched: dict[str, set[str]] = {}
+    olds_of: dict[str, list[str]] = {}
     for concept in concepts:
-        keys = [concept.key, *(label_key(label.text) for label in concept.labels),
+        # Candidate labels are guesses, not names: they never claim another concept's IRI.
+        keys = [concept.key, *(label_key(label.text) for label in concept.labels if label.kind is not LabelKind.CANDIDATE),
                 *(definition_key(d.text) for d in concept.definitions)]
-        olds = [previous[k] for k in keys if k in previous]
-        reused = next((u for u in olds if u not in taken), None)
-        out[concept.key] = URIRef(reused) if reused else iris.concept(concept.key)
-        taken.add(str(out[concept.key]))
-        matched[concept.key] = set(olds)
+        olds_of[concept.key] = list(dict.fromkeys(previous[k] for k in keys if k in previous))
+        matched[concept.key] = set(olds_of[concept.key])
+    # A concept whose preferred label named a previous concept keeps that IRI before any other
+    # concept can claim it through an alternative label or a definition.
+    for concept in concepts:
+        if concept.key in previous and previous[concept.key] not in taken:
+            out[concept.key] = URIRef(previous[concept.key])
+            taken.add(previous[concept.key])
+    for concept in concepts:
+        if concept.key in out:
+            continue
+        reused = next((u for u in olds_of[concept.key] if u not in taken), None)
+        iri = URIRef(reused) if reused else iris.concept(concept.key)
+        n = 1
+        while str(iri) in taken:  # a fresh IRI that a reused one already holds
+            n += 1
+            iri = iris.concept(f"{concept.key}#{n}")
+        out[concept.key] = iri
+        taken.add(str(iri))
     # Previous concepts that merged into another one: their IRIs are retired, pointing at the survivor.
     retired = {old: out[key] for key, olds in matched.items() for old in olds if old not in taken}
     return out, {old: URIRef(new) for old, new in retired.items()}
@@ -247,14 +263,10 @@ def _add_labels(vocab, iris: IRIs, concept: Concept, c: URIRef, pref: Literal) -
             vocab.add((xl, RDF.type, SKOSXL.Label))
             vocab.add((xl, SKOSXL.literalForm, literal))
             xl_by_text[label.text] = xl
-    for label in concept.labels:
-        if label.kind is LabelKind.ABBREVIATION:
-            short = xl_by_text.get(label.text)
-            long_text = label.expansion_of
-            if long_text is None:
-                long_text = next((lb.text for lb in concept.labels if lb.kind is LabelKind.EXPANSION), str(pref))
-            long = xl_by_text.get(long_text, pref_xl)
-            if short is not None and short != long:
-                vocab.add((short, RDF.type, KGO.Abbreviation))
-                vocab.add((short, KGO.abbreviationOf, long))
-                vocab.add((short, LEXINFO.termType, LEXINFO.acronym if is_acronym(label.text) else LEXINFO.abbreviation))
+    for short_text, long_text in abbreviation_links(str(pref), concept.labels):
+        short = xl_by_text.get(short_text)
+        long = xl_by_text.get(long_text, pref_xl)
+        if short is not None and short != long:
+            vocab.add((short, RDF.type, KGO.Abbreviation))
+            vocab.add((short, KGO.abbreviationOf, long))
+            vocab.add((short, LEXINFO.termType, LEXINFO.acronym if is_acronym(short_text) else LEXINFO.abbreviation))

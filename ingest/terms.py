@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.records import Label, LabelKind
@@ -94,6 +95,25 @@ def parse_name(raw: str) -> ParsedName | None:
     for reading in readings:
         labels.append(Label(reading, "ja", LabelKind.READING))
     return ParsedName(pref, label_lang(pref), tuple(labels))
+
+
+def abbreviation_links(pref: str, labels: Sequence[Label]) -> list[tuple[str, str]]:
+    """(short form, long form) pairs the graph states with kgo:abbreviationOf.
+
+    An abbreviation abbreviates the long form the text pairs it with (「AHT(平均処理時間)」) and every
+    expansion the text gives (「Average Handling Timeの頭文字をとって「AHT」」); with neither, the
+    concept's preferred label.
+    """
+    links = []
+    for label in labels:
+        if label.kind is not LabelKind.ABBREVIATION:
+            continue
+        longs = [label.expansion_of] if label.expansion_of else []
+        longs += [lb.text for lb in labels if lb.kind is LabelKind.EXPANSION and lb.expansion_of in (None, label.text)]
+        for long_form in dict.fromkeys(longs or [pref]):
+            if long_form != label.text:
+                links.append((label.text, long_form))
+    return links
 
 
 SUBJECT = re.compile(r"^[「『]?(?P<subject>[^、。「」]{1,40}?)[」』]?\s*(とは|には|では|は)[、,\s]")

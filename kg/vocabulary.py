@@ -409,7 +409,8 @@ def property_view(store: GraphStore, uri: str, name: str, lang: str | None) -> d
 
 
 def abbreviations(store: GraphStore, uri: str) -> dict:
-    """GET /rest/v1/{vocid}/abbreviation: the concept's short-form SKOS-XL labels and what they abbreviate."""
+    """GET /rest/v1/{vocid}/abbreviation: one item per link from a short-form SKOS-XL label to a long form it
+    abbreviates (AHT abbreviates both 平均処理時間 and Average Handling Time)."""
     voc = vocabulary(store)
     voc.require(uri)
     items = []

@@ -13,7 +13,7 @@ from ingest.layout import segment
 from ingest.reader import read_document
 from ingest.records import LabelKind, RelationKind, Term
 from ingest.relations import extract_relations
-from ingest.terms import definition_subject, label_key, parse_name
+from ingest.terms import abbreviation_links, definition_subject, label_key, parse_name
 from kg.evaluation.common import PRF, Accuracy, table
 
 RELATION_TYPES = ("synonym", "antonym", "related", "abbreviation")
@@ -87,13 +87,9 @@ def _abbreviation_forms(term: Term) -> set[str]:
 
 
 def _abbreviation_pairs(term: Term) -> set[frozenset]:
-    pairs = set()
-    expansions = [lb.text for lb in term.labels if lb.kind is LabelKind.EXPANSION]
-    for label in term.labels:
-        if label.kind is LabelKind.ABBREVIATION:
-            longs = {label.expansion_of or term.pref_label, *expansions, term.pref_label}
-            pairs.update(frozenset({key(label.text), key(lf)}) for lf in longs if key(lf) != key(label.text))
-    return pairs
+    """The (short, long) pairs the graph states for the term (kgo:abbreviationOf), as keys."""
+    return {frozenset({key(short), key(long)}) for short, long in abbreviation_links(term.pref_label, term.labels)
+            if key(short) != key(long)}
 
 
 def evaluate(corpus_dir: Path, gold_dir: Path, similarity=None) -> dict[str, dict[str, Scores]]:

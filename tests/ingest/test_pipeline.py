@@ -61,3 +61,27 @@ def test_a_hedged_synonym_links_concepts_as_related_and_never_merges_them(tmp_pa
     assert "コールセンター" not in {label.text for label in customer.labels}
     assert ("related", call.key) in {(r.kind.value, r.target_key) for r in customer.relations}
     assert {r.relation.pattern for r in customer.relations} == {"hedged-synonym"}
+
+
+def test_concept_iris_stay_unique_when_labels_of_one_concept_named_another_before():
+    """A rebuild where a previous concept's names now belong to several concepts (split entries,
+    candidate labels) still gives every concept its own IRI, the named one keeping the old IRI."""
+    from ingest.rdf import IRIs, concept_iris
+    from ingest.terms import label_key
+
+    concepts, _ = ingest_paths(sorted(DATA.glob("*.txt")))
+    iris = IRIs("https://example.org/t/")
+    previous = {c.key: str(iris.concept(c.key)) for c in concepts}
+    # Every label of every concept pointed at some concept's previous IRI (the worst case of reuse).
+    by_key = {c.key: c for c in concepts}
+    for c in concepts:
+        for label in c.labels:
+            target = by_key.get(label_key(label.text))
+            if target is not None:
+                previous.setdefault(label_key(label.text), previous[target.key])
+    first = concepts[0]
+    previous[first.key] = previous[concepts[1].key]  # and one concept took another's IRI outright
+    out, _ = concept_iris(concepts, iris, previous)
+    assert len(set(out.values())) == len(concepts)
+    assert all(str(out[c.key]) == previous[c.key] for c in concepts[2:] if c.key in previous
+               and previous[c.key] == str(iris.concept(c.key)))
