@@ -96,19 +96,18 @@ class Searcher:
         if is_english_phrase(query):
             # English words for katakana loanwords: 「escalation」 -> エスカレーション.
             variants.append((to_katakana(query), 0.92))
-        for variant, weight in variants:
+        label_variants = [(variant, weight, False) for variant, weight in variants]
+        if is_english_phrase(query) and (stem := stemmed(query)) != query.strip().lower():
+            # 「upselling」: the loanword is the stem's (アップセル); asked only if nothing else is a label.
+            label_variants.append((to_katakana(stem), 0.88, True))
+        for variant, weight, fallback in label_variants:
+            if fallback and hits:
+                break
             for label_hit in self.index.labels.lookup(variant):
                 if label_hit.doc not in seen:
                     seen.add(label_hit.doc)
                     hits.append(self._hit(label_hit.doc, label_hit.label, MATCH_TYPES[label_hit.rank],
                                           LABEL_CONFIDENCE[label_hit.rank] * weight, {"label": weight}, threshold))
-        if not hits and is_english_phrase(query) and (stem := stemmed(query)) != query.strip().lower():
-            # 「upselling」: the loanword is the stem's (アップセル), tried only when nothing else was a label.
-            for label_hit in self.index.labels.lookup(to_katakana(stem)):
-                if label_hit.doc not in seen:
-                    seen.add(label_hit.doc)
-                    hits.append(self._hit(label_hit.doc, label_hit.label, MATCH_TYPES[label_hit.rank],
-                                          LABEL_CONFIDENCE[label_hit.rank] * 0.88, {"label": 0.88}, threshold))
         if not hits:
             for variant, weight in variants:
                 for label_hit, similarity in self.index.labels.fuzzy(variant):

@@ -103,9 +103,8 @@ class Postings:
 
     @classmethod
     def from_arrays(cls, arrays, prefix: str) -> Postings:
-        return cls(json.loads(arrays[f"{prefix}_terms"].tobytes().decode("utf-8")), arrays[f"{prefix}_offsets"],
-                   arrays[f"{prefix}_docs"],
-                   arrays[f"{prefix}_values"])
+        terms = json.loads(arrays[f"{prefix}_terms"].tobytes().decode("utf-8"))
+        return cls(terms, arrays[f"{prefix}_offsets"], arrays[f"{prefix}_docs"], arrays[f"{prefix}_values"])
 
 
 class CharNgramIndex:
@@ -125,18 +124,17 @@ class CharNgramIndex:
             for g in grams:
                 df[g] += 1
         n = max(1, len(texts))
-        self.idf = {g: math.log((1 + n) / (1 + c)) + 1 for g, c in df.items()}
+        idf = {g: math.log((1 + n) / (1 + c)) + 1 for g, c in df.items()}
         postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
         for i, grams in enumerate(doc_grams):
-            weights = {g: (1 + math.log(c)) * self.idf[g] for g, c in grams.items()}
+            weights = {g: (1 + math.log(c)) * idf[g] for g, c in grams.items()}
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
             for g, w in weights.items():
                 docs, values = postings[g]
                 docs.append(i)
                 values.append(w / norm)
         self.postings = Postings.from_lists(postings)
-        self.idf_values = np.asarray([self.idf[g] for g in self.postings.terms], dtype=np.float64)
-        del self.idf
+        self.idf_values = np.asarray([idf[g] for g in self.postings.terms], dtype=np.float64)
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {**self.postings.arrays("ngram"), "ngram_idf": self.idf_values, "ngram_size": np.asarray(self.size)}
