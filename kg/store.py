@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from search.normalize import loose_key
+
 log = logging.getLogger(__name__)
 
 GRAPH_FORMATS = {
@@ -43,8 +45,6 @@ SELECT ?c ?p ?l WHERE { ?c ?p ?l . VALUES ?p { skos:prefLabel skos:altLabel skos
 
 
 def label_rows_of(store: ox.Store) -> list[tuple[str, str, str, str, str]]:
-    from search.normalize import loose_key
-
     rows = []
     for c, p, label in store.query(LABEL_QUERY, use_default_graph_as_union=True):
         value = label.value
@@ -66,6 +66,7 @@ class GraphStore:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._store = ox.Store.read_only(str(self.path))
+        self._label_rows: list[tuple[str, str, str, str, str]] | None = None
 
     @property
     def raw(self) -> ox.Store:
@@ -77,10 +78,13 @@ class GraphStore:
         Read from the artifact's label table (written by kg build) when there is one: at 40k
         concepts the query plus key normalisation took 50 s, longer than a worker may take to boot.
         """
-        table = self.path.parent / LABEL_TABLE
-        if table.is_file():
-            return [tuple(row) for row in json.loads(table.read_text(encoding="utf-8"))]
-        return label_rows_of(self._store)
+        if self._label_rows is None:  # read once: the label lookup and the Skosmos views both use them
+            table = self.path.parent / LABEL_TABLE
+            if table.is_file():
+                self._label_rows = [tuple(row) for row in json.loads(table.read_text(encoding="utf-8"))]
+            else:
+                self._label_rows = label_rows_of(self._store)
+        return self._label_rows
 
     def select(self, sparql: str, **bindings) -> list[dict[str, tuple[str, str | None]]]:
         """Run a SELECT over the union of all graphs; values as (value, lang)."""
