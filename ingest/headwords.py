@@ -274,24 +274,48 @@ def order_windows(candidates_of: list[list[Candidate]]) -> list[tuple[str | None
             if key and not key.startswith(LATIN) and cand.score > ORDER_FLOOR:
                 best[key] = max(best.get(key, 0.0), cand.score - ORDER_FLOOR)
         nodes.extend((i, key, weight) for key, weight in best.items())
+    # Best chain ending at each node, in O(n log n): a Fenwick tree of prefix maxima over key ranks,
+    # updated only once an entry is done (a chain takes at most one name per entry). A quadratic
+    # scan would stall `kg add` on a bare glossary of a few thousand entries.
+    ranks = {key: r for r, key in enumerate(sorted({key for _, key, _ in nodes}), 1)}
+    tree: list[tuple[float, int]] = [(0.0, -1)] * (len(ranks) + 1)
     total = [0.0] * len(nodes)
     back: list[int | None] = [None] * len(nodes)
-    for n, (i, key, weight) in enumerate(nodes):
-        total[n] = weight
-        for m in range(n):
-            j, other, _ = nodes[m]
-            if j < i and other <= key and total[m] + weight > total[n]:
-                total[n], back[n] = total[m] + weight, m
+    n = 0
+    while n < len(nodes):
+        end = n
+        while end < len(nodes) and nodes[end][0] == nodes[n][0]:
+            end += 1
+        for m in range(n, end):
+            best_total, best_node = 0.0, -1
+            r = ranks[nodes[m][1]]
+            while r > 0:
+                if tree[r][0] > best_total:
+                    best_total, best_node = tree[r]
+                r -= r & -r
+            total[m] = best_total + nodes[m][2]
+            back[m] = best_node if best_node >= 0 else None
+        for m in range(n, end):
+            r = ranks[nodes[m][1]]
+            while r < len(tree):
+                if total[m] > tree[r][0]:
+                    tree[r] = (total[m], m)
+                r += r & -r
+        n = end
     chain: dict[int, str] = {}
-    n = max(range(len(nodes)), key=lambda k: total[k], default=None)
-    while n is not None:
-        chain[nodes[n][0]] = nodes[n][1]
-        n = back[n]
-    windows = []
+    last = max(range(len(nodes)), key=lambda k: total[k], default=None)
+    while last is not None:
+        chain[nodes[last][0]] = nodes[last][1]
+        last = back[last]
+    windows: list[tuple[str | None, str | None]] = []
+    before: str | None = None
     for i in range(len(candidates_of)):
-        before = next((chain[j] for j in range(i - 1, -1, -1) if j in chain), None)
-        after = next((chain[j] for j in range(i + 1, len(candidates_of)) if j in chain), None)
-        windows.append((before, after))
+        windows.append((before, None))
+        before = chain.get(i, before)
+    after: str | None = None
+    for i in range(len(candidates_of) - 1, -1, -1):
+        windows[i] = (windows[i][0], after)
+        after = chain.get(i, after)
     return windows
 
 
