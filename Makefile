@@ -9,6 +9,7 @@ GINZA_WHEEL := build/wheels/ja_ginza-5.3.0-py3-none-any.whl
 MODEL_DIR := models/ja-ginza-sif
 MODEL := $(MODEL_DIR)/model.safetensors
 ARTIFACT := var/artifacts/current
+JMDICT := models/jmdict/jmdict.sqlite
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
@@ -33,9 +34,14 @@ $(MODEL): $(GINZA_WHEEL) tools/build_ja_static.py | $(STAMP)
 	$(PY) tools/build_ja_static.py --wheel $(GINZA_WHEEL) $(MODEL_DIR)
 	chmod -R a+rX $(MODEL_DIR)
 
-model: $(MODEL) ## build the offline Japanese embedding model from the ja-ginza wheel's vectors
+# JMdict (EDRDG, CC BY-SA 4.0) from the pinned jamdict-data package, compiled once to an indexed file.
+$(JMDICT): ingest/jmdict.py | $(STAMP)
+	$(PY) -m ingest.jmdict build
+	chmod a+r $(JMDICT)
 
-$(ARTIFACT)/manifest.json: $(MODEL) $(wildcard data/corpus/*) $(wildcard ingest/*.py ontology/* search/*.py kg/*.py)
+model: $(MODEL) $(JMDICT) ## build the offline Japanese embedding model from the ja-ginza wheel's vectors
+
+$(ARTIFACT)/manifest.json: $(MODEL) $(JMDICT) $(wildcard data/corpus/*) $(wildcard ingest/*.py ontology/* search/*.py kg/*.py)
 	$(PY) -m kg build
 
 build: $(ARTIFACT)/manifest.json ## ingest the bundled corpus into a served artifact
@@ -43,11 +49,11 @@ build: $(ARTIFACT)/manifest.json ## ingest the bundled corpus into a served arti
 run: build ## install, build and serve on http://127.0.0.1:5000 (Ctrl-C stops)
 	$(PY) -m kg serve
 
-test: $(MODEL) ## install and run the whole test suite (installs Chromium for the browser tests)
+test: $(MODEL) $(JMDICT) ## install and run the whole test suite (installs Chromium for the browser tests)
 	bash tools/install_browser.sh
 	$(PY) -m pytest
 
-eval: $(MODEL) ## extraction and search quality against the hand-annotated gold
+eval: $(MODEL) $(JMDICT) ## extraction and search quality against the hand-annotated gold
 	$(PY) -m kg eval extract
 	$(PY) -m kg eval search
 
