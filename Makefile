@@ -19,10 +19,11 @@ export TOKENIZERS_PARALLELISM := false
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -d $(VENV) || $(PY_SYS) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q --no-deps --no-build-isolation -e .  # the `jaterm` command (same as python -m kg)
 	touch $@
 
 install: $(STAMP) ## create the virtualenv with the pinned stack
@@ -48,6 +49,11 @@ build: $(ARTIFACT)/manifest.json ## ingest the bundled corpus into a served arti
 
 run: build ## install, build and serve on http://127.0.0.1:5000 (Ctrl-C stops)
 	$(PY) -m kg serve
+
+lint: $(STAMP) ## ruff (lint + import order), mypy, and the import-layers contract (import-linter)
+	$(VENV)/bin/ruff check ontology ingest search kg tests tools
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 test: $(MODEL) $(JMDICT) ## install and run the whole test suite (installs Chromium for the browser tests)
 	bash tools/install_browser.sh
