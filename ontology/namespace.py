@@ -27,6 +27,10 @@ class KGO(DefinedNamespace):
     headwordConfidence: URIRef
     headwordEvidence: URIRef
     candidateLabel: URIRef
+    headwordStatus: URIRef
+    Curation: URIRef
+    action: URIRef
+    curates: URIRef
     definedIn: URIRef
     Document: URIRef
     Extraction: URIRef
