@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from typing import Any
@@ -19,24 +20,31 @@ class PinnedService:
     """One request's view of the Service: the artifact it started with, even if a reload swaps it meanwhile.
 
     A view that calls the service twice (search hits, then the store to label them) must not get hits from
-    one artifact and labels from the next. The read methods below run Service's own code with `artifact`
-    fixed; everything else (settings, sparql, ready, reload) is the shared Service.
+    one artifact and labels from the next. Every method of Service runs here as Service's own code with
+    `self` this view, so `self.artifact` is the pinned artifact: a read method added to Service is pinned
+    without being listed anywhere. Everything else (settings, embedder, runner, ready) is read through to
+    the shared Service. The view is read-only: a method that changes the service fails loudly here
+    instead of changing a copy, and the few that change it on purpose run on the shared Service.
     """
 
-    _READS = ("suggest", "complete", "lookup", "concept", "export")
+    _ON_SHARED = frozenset({"load", "reload_if_changed", "close"})  # they change what every request sees
 
     def __init__(self, svc: Service, artifact: Any):
-        self._svc = svc
-        self._pinned = artifact
+        object.__setattr__(self, "_svc", svc)
+        object.__setattr__(self, "_pinned", artifact)
 
     @property
     def artifact(self) -> Any:
         return self._pinned
 
     def __getattr__(self, name: str) -> Any:
-        if name in self._READS:
-            return getattr(type(self._svc), name).__get__(self)
+        member = inspect.getattr_static(type(self._svc), name, None)
+        if inspect.isfunction(member) and name not in self._ON_SHARED:
+            return member.__get__(self)
         return getattr(self._svc, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot set {name!r} on a request's pinned view of the service (it is read-only)")
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None) -> Flask:
