@@ -14,10 +14,11 @@ import numpy as np
 
 from ingest.gojuon import collation_key
 from ingest.tokenize import reading_of
+from ontology.namespace import KGO
 from search.normalize import loose_key, strip_question
 
-P = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX kgo: <https://jaterm.example.org/kgo#>
+P = f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX kgo: <{KGO}>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """

@@ -6,11 +6,12 @@ import pyoxigraph as ox
 
 from kg.errors import NotFound
 from kg.store import GraphStore
+from ontology.namespace import KGO
 from search.normalize import loose_key
 
-P = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+P = f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX skosxl: <http://www.w3.org/2008/05/skos-xl#>
-PREFIX kgo: <https://jaterm.example.org/kgo#>
+PREFIX kgo: <{KGO}>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """

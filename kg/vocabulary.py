@@ -19,10 +19,11 @@ from rdflib import Graph
 
 from kg.errors import InvalidRequest, NotFound
 from kg.store import GraphStore
+from ontology.namespace import KGO as KGO_TERMS
 from search.normalize import loose_key
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-KGO = "https://jaterm.example.org/kgo#"
+KGO = str(KGO_TERMS)  # the namespace IRI as text, for SPARQL prefixes and JSON-LD contexts
 SKOSXL = "http://www.w3.org/2008/05/skos-xl#"
 ONKI = "http://schema.onki.fi/onki#"
 P = f"""PREFIX skos: <{SKOS}>

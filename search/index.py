@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ontology.namespace import KGO
 from search.lexical import ALT, HIDDEN, PREF, BM25Index, CharNgramIndex, LabelIndex, analyze
 
 log = logging.getLogger(__name__)
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-KGO = "https://jaterm.example.org/kgo#"
 INDEX_VERSION = 2  # 2: lexical indexes saved (lexical.npz, labels.json)
 
 # One row per (concept, property, value): labels, definitions and antonym edges, from any SKOS graph.

@@ -5,11 +5,13 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, render_template, request
+from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from kg.errors import InvalidRequest, NotAcceptable, QueryRefused, UnsupportedMediaType
 from kg.service import prepare_cached
 from kg.sparql import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
 from kg.web import service
+from ontology.namespace import KGO, SKOSXL
 
 bp = Blueprint("sparql", __name__)
 
@@ -29,7 +31,7 @@ ALIASES = {"application/json": "application/sparql-results+json", "application/x
 
 def _params() -> tuple[dict[str, list[str]], str | None]:
     """All protocol parameters from the URL and the body, and the direct-POST query if any."""
-    params = {k: v for k, v in parse_qs(request.query_string.decode("utf-8", "replace"), keep_blank_values=True).items()}
+    params = dict(parse_qs(request.query_string.decode("utf-8", "replace"), keep_blank_values=True))
     direct = None
     if request.method == "POST":
         ctype = (request.mimetype or "").lower()
@@ -86,7 +88,7 @@ def endpoint():
         queries = [direct]
     if not queries:
         if request.method == "GET" and request.accept_mimetypes.best_match(["text/html", "text/turtle"]) == "text/html":
-            return render_template("sparql.html", examples=EXAMPLES)
+            return render_template("sparql.html", examples=EXAMPLES, prefixes=SHORT_FORMS)
         return _service_description()
     if len(queries) > 1:
         raise InvalidRequest("exactly one 'query' parameter is allowed")
@@ -137,26 +139,26 @@ def _service_description() -> Response:
     return response
 
 
+KGO_PREFIX = f"PREFIX kgo: <{KGO}>\n"
+# How the query page shortens IRIs in result tables (static/sparql.js reads them from the page).
+SHORT_FORMS = {"skos": str(SKOS), "skosxl": str(SKOSXL), "kgo": str(KGO), "rdf": str(RDF), "dct": str(DCTERMS),
+               "xsd": str(XSD)}
 EXAMPLES = [
     ("概念と対義語", """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX kgo: <https://jaterm.example.org/kgo#>
-SELECT ?term ?antonym WHERE {
+""" + KGO_PREFIX + """SELECT ?term ?antonym WHERE {
   ?c kgo:antonym ?a ; skos:prefLabel ?term . ?a skos:prefLabel ?antonym .
 }"""),
     ("略語と元の語", """PREFIX skosxl: <http://www.w3.org/2008/05/skos-xl#>
-PREFIX kgo: <https://jaterm.example.org/kgo#>
-SELECT ?short ?long WHERE {
+""" + KGO_PREFIX + """SELECT ?short ?long WHERE {
   ?s kgo:abbreviationOf ?l ; skosxl:literalForm ?short . ?l skosxl:literalForm ?long .
 } ORDER BY ?short"""),
     ("複数の用語集で定義された概念", """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX kgo: <https://jaterm.example.org/kgo#>
-SELECT ?term (COUNT(DISTINCT ?doc) AS ?glossaries) WHERE {
+""" + KGO_PREFIX + """SELECT ?term (COUNT(DISTINCT ?doc) AS ?glossaries) WHERE {
   ?c kgo:definedIn ?doc ; skos:prefLabel ?term .
 } GROUP BY ?term HAVING (COUNT(DISTINCT ?doc) > 1) ORDER BY DESC(?glossaries)"""),
     ("関係の出典", """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX kgo: <https://jaterm.example.org/kgo#>
-SELECT ?from ?relation ?to ?evidence ?file ?line WHERE {
+""" + KGO_PREFIX + """SELECT ?from ?relation ?to ?evidence ?file ?line WHERE {
   ?x a kgo:Extraction ; rdf:subject ?s ; rdf:predicate ?relation ; rdf:object ?o ;
      kgo:evidence ?evidence ; kgo:lineStart ?line ; <http://purl.org/dc/terms/source> ?doc .
   ?doc kgo:fileName ?file . ?s skos:prefLabel ?from . ?o skos:prefLabel ?to .

@@ -27,11 +27,8 @@
     return iri;
   }
 
-  const PREFIXES = [
-    ['skos:', 'http://www.w3.org/2004/02/skos/core#'], ['skosxl:', 'http://www.w3.org/2008/05/skos-xl#'],
-    ['kgo:', 'https://jaterm.example.org/kgo#'], ['rdf:', 'http://www.w3.org/1999/02/22-rdf-syntax-ns#'],
-    ['dct:', 'http://purl.org/dc/terms/'], ['xsd:', 'http://www.w3.org/2001/XMLSchema#'],
-  ];
+  // prefix -> namespace, from the server's own namespace constants (kg.web.sparql.SHORT_FORMS)
+  const PREFIXES = Object.entries(JSON.parse(form.dataset.prefixes || '{}')).map(([p, ns]) => [p + ':', ns]);
   function shorten(iri) {
     for (const [p, ns] of PREFIXES) if (iri.startsWith(ns)) return p + iri.slice(ns.length);
     return iri;
