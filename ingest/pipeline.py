@@ -9,9 +9,9 @@ from pathlib import Path
 
 from ingest.errors import IngestError
 from ingest.headwords import Similarity, recover_headwords, stated_term
-from ingest.layout import segment
 from ingest.linking import link_terms
 from ingest.reader import read_document
+from ingest.readers import UnrecognisedLayout, choose
 from ingest.records import Concept, Document, Term
 from ingest.relations import extract_relations
 
@@ -27,6 +27,12 @@ class DocumentReport:
     recovered_headwords: int
     skipped_lines: list[int]
     sha256: str
+    reader: str = ""  # which reader won, with its score and why (ingest/readers)
+    reader_score: float = 0.0
+    reader_reasons: tuple[str, ...] = ()
+    runner_up: str | None = None
+    runner_up_score: float = 0.0
+    title: str | None = None  # the document's own title, when it states one
 
 
 @dataclass
@@ -66,14 +72,15 @@ def ingest_documents(
     bare = []
     for doc in progress(documents):
         try:
-            seg = segment(doc)
-        except Exception as exc:  # a layout bug must not lose the other documents
-            log.exception("segmenting %s failed", doc.name)
-            report.errors.append(f"{doc.path}: could not segment ({type(exc).__name__}: {exc})")
+            choice = choose(doc)
+        except UnrecognisedLayout as exc:
+            report.errors.append(str(exc))
             continue
-        if not seg.entries:
-            report.errors.append(f"{doc.path}: no glossary entries found (layout not recognised)")
+        except Exception as exc:  # a reader bug must not lose the other documents
+            log.exception("reading %s failed", doc.name)
+            report.errors.append(f"{doc.path}: could not read entries ({type(exc).__name__}: {exc})")
             continue
+        seg = choice.reading
         recovered = 0
         for entry in seg.entries:
             relations = extract_relations(entry)
@@ -83,7 +90,9 @@ def ingest_documents(
                 bare.append((entry, relations))
                 recovered += 1
         report.documents.append(
-            DocumentReport(doc.name, doc.encoding, seg.layout, len(seg.entries), recovered, seg.skipped, doc.sha256)
+            DocumentReport(doc.name, doc.encoding, seg.layout, len(seg.entries), recovered, seg.skipped, doc.sha256,
+                           choice.reader, choice.score, choice.reasons, choice.runner_up, choice.runner_up_score,
+                           seg.title)
         )
     terms = stated + recover_headwords(bare, stated, similarity)
     # Keep document order so merged concepts list their sources predictably.

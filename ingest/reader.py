@@ -9,6 +9,7 @@ import unicodedata
 from pathlib import Path
 
 from ingest.errors import IngestError
+from ingest.readers.office import docx_lines, office_kind, xlsx_lines
 from ingest.records import Document
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,10 @@ def document_from_bytes(data: bytes, name: str, path: str | None = None) -> Docu
     path = path or name
     if len(data) > MAX_BYTES:
         raise IngestError(path, None, f"file too large ({len(data) // (1024 * 1024)} MB > {MAX_BYTES // (1024 * 1024)} MB)")
+    if kind := office_kind(data):
+        office = xlsx_lines(data, path) if kind == "xlsx" else docx_lines(data, path)
+        return Document(name=name, path=path, lines=tuple(_clean_line(line) for line in office), encoding=kind,
+                        sha256=hashlib.sha256(data).hexdigest(), source_format=kind)
     text, encoding = decode_bytes(data, path)
     if text.count("\x00") > max(1, len(text) // 100):
         raise IngestError(path, None, "binary file (not a text glossary)")

@@ -11,6 +11,8 @@ class RelationKind(str, Enum):
     ANTONYM = "antonym"
     RELATED = "related"
     ABBREVIATION = "abbreviation"
+    BROADER = "broader"  # the entry's term is a kind or part of the target (Xの一種)
+    NARROWER = "narrower"  # the target is a kind of the entry's term (種類としてA、B)
 
 
 class LabelKind(str, Enum):
@@ -45,6 +47,9 @@ class Document:
     lines: tuple[str, ...]
     encoding: str
     sha256: str
+    # How the lines were made: "text" (decoded as written), "xlsx" (one tab-separated line per
+    # row, line n = row n), "docx" (one line per paragraph or table row, in body order).
+    source_format: str = "text"
 
     @property
     def text(self) -> str:
@@ -64,6 +69,9 @@ class Entry:
     section: str | None = None
     layout: str = ""  # the layout family that produced it (e.g. "headword-block", "bare")
     title: str | None = None  # a following article title (▼詳細記事) that may name the term
+    # Values a structured layout states per entry, by role (reading, synonyms, related, english,
+    # abbreviation, antonyms, broader, category): a CSV column or an HTML/Markdown table cell.
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,16 @@ class Relation:
 
 
 @dataclass(frozen=True, slots=True)
+class HeadwordCandidate:
+    """A possible name for a bare definition, with why it was proposed (shown to a curator)."""
+
+    label: str
+    lang: str
+    score: float
+    evidence: str  # source:detail, e.g. "jmdict: gloss 'response time' ← 返答, 時間"
+
+
+@dataclass(frozen=True, slots=True)
 class Term:
     """An entry with its parsed or recovered headword, labels and relations."""
 
@@ -102,6 +120,8 @@ class Term:
     relations: tuple[Relation, ...]
     headword_confidence: float = 1.0
     headword_evidence: str = "headword"  # headword | article_title | self_reference | ...
+    # For a recovered headword: every candidate considered, best first (the first is pref_label).
+    candidates: tuple[HeadwordCandidate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,24 +51,55 @@ def _settings(ctx: click.Context) -> Settings:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Vocabulary configuration (TOML, see kg/vocabularies.py); default KG_VOCABULARIES.")
 @click.pass_context
-def build(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Ingest glossaries (default: the bundled corpus) into a new artifact and make it current."""
+def build(ctx: click.Context, paths: tuple[Path, ...], config: Path | None) -> None:
+    """Ingest glossaries into a new artifact and make it current.
+
+    Without PATHS: the configured vocabularies (KG_VOCABULARIES, --config, or the corpus folder's
+    vocabularies.toml). With PATHS and no configuration: one vocabulary named by its documents.
+    """
     from kg.build import build_artifact
     from kg.documents import build_lock
 
     settings = _settings(ctx)
+    if config is not None:
+        settings = settings.with_(vocabularies_file=config)
     started = time.perf_counter()
     with build_lock(settings, 600):  # one build at a time, with `kg add` and POST /rest/v1/documents
         result = build_artifact(settings, list(paths) or None, progress=_progress,
                                 on_step=lambda step: click.echo(f"[build] {step}", err=True))
     counts = result.manifest["counts"]
+    for doc in result.report.documents:
+        runner = f"; runner-up {doc.runner_up} {doc.runner_up_score:.2f}" if doc.runner_up else ""
+        click.echo(f"read {doc.name}: {doc.entries} entries by {doc.reader} {doc.reader_score:.2f} "
+                   f"({doc.layout}){runner}", err=True)
     for error in result.report.errors:
         click.echo(f"skipped {error}", err=True)
     for conflict in result.report.conflicts:
         click.echo(f"conflict {conflict}", err=True)
     click.echo(f"built {result.path.name}: {counts['documents']} documents, {counts['concepts']} concepts, "
                f"{counts['quads']} quads in {time.perf_counter() - started:.1f} s")
+    for vocab in result.manifest.get("vocabs", []):
+        title = vocab["title"].get("ja") or next(iter(vocab["title"].values()), "")
+        click.echo(f"vocabulary {vocab['id']}: {title} <{vocab['base_iri']}>, {len(vocab['documents'])} documents, "
+                   f"{vocab['concepts']} concepts")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--entries", "shown", default=5, show_default=True, help="How many entries to show.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def inspect(path: Path, shown: int, as_json: bool) -> None:
+    """Say which reader reads FILE and why (score, reasons, runner-up), and show its first entries."""
+    from kg.inspect import inspect_file
+
+    report = inspect_file(path, shown)
+    click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if as_json else report.text())
+    if not report.recognised:
+        ctx = click.get_current_context()
+        ctx.exit(1)
 
 
 @main.command()
@@ -114,12 +145,14 @@ def query(ctx: click.Context, sparql: str, fmt: str) -> None:
 @click.option("--limit", default=10, show_default=True)
 @click.option("--threshold", type=float, default=None, help="Confidence below which hits are dropped.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as GET /rest/v1/suggest.")
+@click.option("--vocab", multiple=True, help="Only concepts of this vocabulary (repeatable).")
 @click.pass_context
-def search(ctx: click.Context, text: str, limit: int, threshold: float | None, as_json: bool) -> None:
+def search(ctx: click.Context, text: str, limit: int, threshold: float | None, as_json: bool,
+           vocab: tuple[str, ...]) -> None:
     """Natural-language term lookup."""
     from kg.service import Service
 
-    hits = Service(_settings(ctx)).suggest(text, limit=limit, threshold=threshold)
+    hits = Service(_settings(ctx)).suggest(text, limit=limit, threshold=threshold, vocab=vocab)
     if as_json:
         click.echo(json.dumps({"query": text, "results": [h.as_dict() for h in hits]}, ensure_ascii=False, indent=2))
         return
@@ -134,12 +167,13 @@ def search(ctx: click.Context, text: str, limit: int, threshold: float | None, a
 @click.option("--format", "fmt", default="turtle", show_default=True,
               type=click.Choice(["turtle", "xml", "json-ld", "nt", "trig", "nquads"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--vocab", default=None, help="Only this vocabulary's graphs (an id from `kg info`).")
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
-    """Write the whole vocabulary in an RDF format."""
+def export(ctx: click.Context, fmt: str, output: Path | None, vocab: str | None) -> None:
+    """Write every vocabulary (or one) in an RDF format."""
     from kg.service import Service
 
-    data = Service(_settings(ctx)).export(fmt)
+    data = Service(_settings(ctx)).export(fmt, vocab)
     if output:
         output.write_bytes(data)
         click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
@@ -186,32 +220,59 @@ def eval_extract(ctx: click.Context, gold: Path | None, lexical_only: bool) -> N
 
 
 @eval_group.command("search")
-@click.option("--queries", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
-@click.option("--tune", is_flag=True, help="Also print the no-answer threshold that is best on the dev split.")
-@click.option("--calibrate", is_flag=True, help="Refit the confidence model on the dev split and save it.")
-@click.option("--failures", "show_failures", is_flag=True, help="List held-out queries answered wrongly.")
+@click.option("--queries", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Bundled-glossary queries (default data/gold/queries.jsonl), asked of the current artifact.")
+@click.option("--dev-queries", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Third-party queries (default data/gold/queries_dev.jsonl; skipped if absent).")
+@click.option("--dev-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where each third-party glossary's artifact is built (default: a temporary directory).")
+@click.option("--signals", "by_signal", is_flag=True, help="Also rank with each signal alone.")
+@click.option("--failures", "show_failures", is_flag=True, help="List the queries answered wrongly.")
 @click.pass_context
-def eval_search(ctx: click.Context, queries: Path | None, tune: bool, calibrate: bool, show_failures: bool) -> None:
-    """Recall@1/@5, MRR and no-answer precision/recall on the hand-written query set."""
+def eval_search(ctx: click.Context, queries: Path | None, dev_queries: Path | None, dev_dir: Path | None,
+                by_signal: bool, show_failures: bool) -> None:
+    """R@1/@5, MRR, English R@1 and negatives rejected, per kind and per glossary, bundled and third-party.
+
+    Reads artifacts only: third-party glossaries are built into their own data directories, and
+    nothing in the package or the served artifact is written.
+    """
+    import tempfile
+
     from kg.config import PROJECT_ROOT
-    from kg.evaluation.search import best_threshold, failures, load_queries, report, use_gold_definitions
+    from kg.evaluation import search as evaluation
     from kg.service import Service
 
-    items = load_queries(queries or PROJECT_ROOT / "data" / "gold" / "queries.jsonl")
-    use_gold_definitions(PROJECT_ROOT / "data" / "gold" / "extraction", _settings(ctx).corpus_dir)
-    searcher = Service(_settings(ctx)).artifact.searcher
-    if calibrate:
-        from kg.evaluation.search import calibrate as fit_calibration
-
-        calibration = fit_calibration(searcher, items)
-        calibration.save()
-        searcher.calibration, searcher.threshold = calibration, calibration.threshold
-        click.echo(f"calibration: weights {calibration.weights}, threshold {calibration.threshold:.2f}")
-    if tune:
-        click.echo(f"best threshold on dev: {best_threshold(searcher, items):.2f}")
-    click.echo(report(searcher, items))
+    settings = _settings(ctx)
+    gold_dir = PROJECT_ROOT / "data" / "gold"
+    doc_dirs = [settings.corpus_dir, PROJECT_ROOT / "data" / "dev"]
+    gold = evaluation.gold_definitions(gold_dir / "extraction", doc_dirs)
+    service = Service(settings)
+    searcher = service.artifact.searcher
+    click.echo(evaluation.vector_hit_report(searcher))
+    bundled = evaluation.load_queries(queries or gold_dir / "queries.jsonl")
+    outcomes = evaluation.ask(searcher, bundled, gold)
+    rows = evaluation.signal_rows(searcher, bundled, gold) if by_signal else None
+    click.echo(evaluation.report_set("bundled glossaries (the served artifact)", outcomes, rows))
     if show_failures:
-        click.echo("\n".join(failures(searcher, items)))
+        click.echo("\n".join(evaluation.failures(outcomes, lambda _o: searcher)) + "\n")
+    dev_path = dev_queries or gold_dir / "queries_dev.jsonl"
+    if not dev_path.is_file():
+        click.echo(f"no third-party queries ({dev_path} is absent)")
+        return
+    third_party = evaluation.load_queries(dev_path)
+    with tempfile.TemporaryDirectory(prefix="kg-eval-") as tmp:
+        searchers = evaluation.build_glossary_artifacts(
+            settings, {q.glossary for q in third_party if q.glossary}, doc_dirs, dev_dir or Path(tmp),
+            service.embedder, log=lambda m: click.echo(f"[eval] {m}", err=True))
+        missing = [q.id for q in third_party if q.glossary not in searchers]
+        if missing:
+            raise ValueError(f"{dev_path}: queries without a glossary: {', '.join(missing[:5])}")
+        dev_outcomes = [o for g, s in sorted(searchers.items())
+                        for o in evaluation.ask(s, [q for q in third_party if q.glossary == g], gold)]
+        click.echo(evaluation.report_set("third-party glossaries (one artifact each, built as `kg build FILE`)",
+                                         dev_outcomes))
+        if show_failures:
+            click.echo("\n".join(evaluation.failures(dev_outcomes, lambda o: searchers[o.query.glossary])))
 
 
 @main.command()

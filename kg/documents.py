@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import IngestError
-from ingest.layout import segment
+from ingest.readers import UnrecognisedLayout, choose
 from ingest.reader import document_from_bytes
 from kg.build import GLOSSARY_SUFFIXES, BuildResult, build_artifact, glossary_paths
 from kg.config import Settings
@@ -125,13 +125,13 @@ def check_document(data: bytes, name: str, max_bytes: int) -> CheckedDocument:
     except IngestError as exc:
         raise DocumentRejected(str(exc)) from exc
     try:
-        seg = segment(doc)
-    except Exception as exc:  # a layout bug on one odd file is this file's rejection, not a server error
-        log.exception("segmenting %s failed", name)
-        raise DocumentRejected(f"{name}: could not segment ({type(exc).__name__}: {exc})") from exc
-    if not seg.entries:
-        raise DocumentRejected(f"{name}: no glossary entries found (layout not recognised)")
-    return CheckedDocument(name, data, doc.encoding, seg.layout, len(seg.entries))
+        choice = choose(doc)
+    except UnrecognisedLayout as exc:  # the message says what each reader saw
+        raise DocumentRejected(str(exc)) from exc
+    except Exception as exc:  # a reader bug on one odd file is this file's rejection, not a server error
+        log.exception("reading %s failed", name)
+        raise DocumentRejected(f"{name}: could not read entries ({type(exc).__name__}: {exc})") from exc
+    return CheckedDocument(name, data, doc.encoding, choice.reading.layout, len(choice.reading.entries))
 
 
 def check_file(path: Path, max_bytes: int) -> CheckedDocument:
@@ -257,8 +257,8 @@ def add_documents(settings: Settings, docs: Sequence[CheckedDocument], *, embedd
                 log_event("build_step", step=name, elapsed_s=round(time.perf_counter() - started, 2))
                 on_step(name)
 
-            result = build_artifact(settings, inputs=build_inputs(settings), embedder=embedder,
-                                    progress=progress, on_step=step)
+            # No inputs: the configured vocabularies, stored documents in the default one (kg.build.build_plan).
+            result = build_artifact(settings, embedder=embedder, progress=progress, on_step=step)
         except BaseException as exc:
             _restore(settings, previous)
             log_event("build_failed", documents=names, error=f"{type(exc).__name__}: {exc}",

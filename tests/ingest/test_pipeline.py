@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import pytest
+
 import os
 from pathlib import Path
 
 from ingest.pipeline import ingest_paths
+
+pytestmark = pytest.mark.usefixtures("bundled_profile")
 
 DATA = Path(__file__).parent.parent / "data"
 

@@ -5,6 +5,8 @@ import pytest
 from ingest.records import Entry, SourceSpan
 from ingest.relations import extract_relations
 
+pytestmark = pytest.mark.usefixtures("bundled_profile")
+
 
 def entry(text: str) -> Entry:
     return Entry("t.txt", "X", 1, text, (text,), SourceSpan("t.txt", 2, 2))
@@ -39,7 +41,7 @@ def test_cue_phrases(text, expected):
 def test_every_relation_carries_evidence_pattern_and_line():
     [rel] = extract_relations(entry("部門。対義語「プロフィットセンター」。"))
     assert rel.evidence == "対義語「プロフィットセンター」"
-    assert rel.pattern == "taigigo"
+    assert rel.pattern == "taigigo-wa"
     assert str(rel.span) == "t.txt:2"
 
 

@@ -75,7 +75,10 @@ def test_prose_is_not_a_glossary_and_the_pipeline_reports_it():
     assert seg.layout == "unrecognised"
     assert seg.skipped == [n for n, line in enumerate(doc.lines, 1) if line.strip()]
     _, report = ingest_documents([doc])
-    assert report.errors == [f"{doc.path}: no glossary entries found (layout not recognised)"]
+    # The refusal names every reader with what it saw, so a user can tell why.
+    assert len(report.errors) == 1
+    assert report.errors[0].startswith(f"{doc.path}: no glossary entries found (layout not recognised: ")
+    assert all(name in report.errors[0] for name in ("delimited", "html", "markdown", "text"))
     assert not report.documents
 
 

@@ -1,0 +1,81 @@
+"""What every layout reader is: a detector that says how well a document fits, and a reader.
+
+A reader owns one layout family (delimited rows, Markdown structure, HTML elements, plain-text
+lines). `detect` is a dry run: it reads the structure it knows and scores how much of the
+document that structure explains, with reasons a person can check. `read` returns the entries
+with their source spans. The registry (ingest/readers/__init__.py) picks the best fit.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from ingest.records import Document, Entry
+
+# Template and markup noise that never becomes an entry: Liquid/Jinja/Hugo tags, HTML comments.
+TEMPLATE_TAG = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}")
+# A term given only as a template argument: {% include term_dt.html title="オプション取引" %}.
+TEMPLATE_TERM = re.compile(r"""\{%-?\s*(?:include|render)\b[^%]*?\b(?:title|term|name|word)\s*=\s*["']([^"']+)["'][^%]*-?%\}""")
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """How well a reader fits a document: a score in [0, 1] and why."""
+
+    score: float
+    reasons: tuple[str, ...] = ()
+    entries: int = 0  # how many entries the dry run found
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a reader made of a document."""
+
+    entries: list[Entry]
+    skipped: list[int]  # 1-based lines that belong to no entry (titles, chrome, noise)
+    layout: str  # the finer layout family, e.g. "csv-header", "md-heading", "html-dl"
+    title: str | None = None  # the document's own title (front matter, <title>, first heading)
+    notes: list[str] = field(default_factory=list)
+
+
+class Reader(ABC):
+    """One layout family. Subclasses set `name` and `description` and implement both methods."""
+
+    name: str = ""
+    description: str = ""
+
+    @abstractmethod
+    def detect(self, doc: Document) -> Detection: ...
+
+    @abstractmethod
+    def read(self, doc: Document) -> Reading: ...
+
+
+def coverage(entries: list[Entry], doc: Document) -> float:
+    """The share of the document's non-blank lines that lie inside an entry (headword or span)."""
+    text_lines = {n for n, line in enumerate(doc.lines, 1) if line.strip()}
+    if not text_lines:
+        return 0.0
+    inside: set[int] = set()
+    for entry in entries:
+        inside.update(range(entry.span.line_start, entry.span.line_end + 1))
+        if entry.headword_line:
+            inside.add(entry.headword_line)
+    return len(inside & text_lines) / len(text_lines)
+
+
+def fit_score(entries: list[Entry], doc: Document, format_evidence: float) -> float:
+    """One scale for every reader: how much of the file the entries explain, how sure the
+    format is (0..1: file suffix, markup seen), and whether there are enough entries to call it
+    a glossary at all."""
+    if not entries:
+        return 0.0
+    many = min(1.0, len(entries) / 5)
+    return round(0.55 * coverage(entries, doc) + 0.3 * format_evidence + 0.15 * many, 3)
+
+
+def suffix(doc: Document) -> str:
+    name = doc.name.lower()
+    return name.rsplit(".", 1)[-1] if "." in name else ""

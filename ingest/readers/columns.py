@@ -1,0 +1,134 @@
+"""Column roles for tabular glossaries (CSV/TSV, spreadsheets, HTML and Markdown tables).
+
+Every column gets one role: term, reading, definition, synonyms, abbreviation, english, related,
+antonyms, broader, category or other. A header row names them (in Japanese or English); without
+one, the cells' content decides: the long sentence-like column is the definition, the short
+column before it the term, an all-kana column the reading, a Latin one the English name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.records import Entry, SourceSpan
+
+# Header names, matched after NFKC, lower-casing and dropping spaces and brackets. Order matters:
+# the first role whose names match wins, so 「用語の読み」 is a reading before it is a term.
+HEADER_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("reading", ("読み", "よみ", "読み方", "よみがな", "ふりがな", "フリガナ", "かな", "カナ", "reading", "yomi", "kana",
+                 "pronunciation")),
+    ("definition", ("定義", "説明", "意味", "解説", "内容", "概要", "語義", "definition", "description", "meaning",
+                    "explanation", "desc", "gloss")),
+    ("synonyms", ("同義語", "類義語", "同意語", "別名", "別称", "言い換え", "異表記", "表記ゆれ", "synonym", "synonyms",
+                  "alias", "aliases", "altlabel", "alternative", "variants")),
+    ("abbreviation", ("略語", "略称", "略号", "頭字語", "abbreviation", "abbr", "acronym", "短縮形")),
+    ("antonyms", ("対義語", "反対語", "反意語", "antonym", "antonyms")),
+    ("broader", ("上位語", "上位概念", "broader", "parent")),
+    ("related", ("関連語", "関連用語", "参照", "関連", "参考", "seealso", "related", "relatedterms", "see")),
+    ("english", ("英語", "英訳", "英語表記", "英名", "english", "en", "英文", "原語", "translation")),
+    ("category", ("分類", "カテゴリ", "カテゴリー", "区分", "分野", "種別", "category", "type", "domain", "tags",
+                  "section")),
+    ("term", ("用語", "見出し語", "見出し", "語", "単語", "名称", "term", "word", "headword", "label", "name", "用語名",
+              "日本語", "和名", "japanese", "項目", "キーワード", "keyword")),
+)
+ROLES = ("term", "reading", "definition", "synonyms", "abbreviation", "english", "related", "antonyms", "broader",
+         "category", "other")
+
+_KANA = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー・\s]+$")
+_LATIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'&/()\-]*$")
+_SENTENCE = re.compile(r"[。．]|[\u3041-\u3096]{3}")
+
+
+def _norm(header: str) -> str:
+    text = unicodedata.normalize("NFKC", header).lower()
+    return re.sub(r"[\s()\[\]（）「」_:\-#*]", "", text)
+
+
+def header_role(header: str) -> str | None:
+    key = _norm(header)
+    if not key:
+        return None
+    for role, names in HEADER_ROLES:
+        if key in {_norm(n) for n in names}:
+            return role
+    for role, names in HEADER_ROLES:  # 「用語（日本語）」, 「定義・説明」, 「Term (JA)」
+        if any(len(_norm(n)) >= 2 and key.startswith(_norm(n)) for n in names):
+            return role
+    return None
+
+
+def header_roles(cells: Sequence[str]) -> list[str] | None:
+    """Roles from a header row, or None when the row is not a header (it names no term and no definition)."""
+    roles = [header_role(c) for c in cells]
+    named = [r for r in roles if r]
+    if not named or ("term" not in named and "definition" not in named) or len(named) < max(2, len(cells) // 2):
+        return None
+    out: list[str] = []
+    for role in roles:
+        # A second column with a role already taken (two 用語 columns: 日本語 and 英語) is other.
+        out.append(role if role and role not in out else ("english" if role == "term" and "english" not in out
+                                                           else "other"))
+    if "term" not in out:
+        # 「英語, 説明」: an English-only glossary names its terms in the English column.
+        out[out.index("english") if "english" in out else 0] = "term"
+    return out
+
+
+def content_roles(rows: Sequence[Sequence[str]]) -> list[str] | None:
+    """Roles from what the cells hold, for a table without a header; None if no column reads as definitions."""
+    width = max((len(r) for r in rows), default=0)
+    if width < 2:
+        return None
+    columns = [[r[i].strip() for r in rows if i < len(r) and r[i].strip()] for i in range(width)]
+    lengths = [sum(len(c) for c in col) / max(1, len(col)) for col in columns]
+    sentence = [sum(1 for c in col if _SENTENCE.search(c)) / max(1, len(col)) for col in columns]
+    definition = max(range(width), key=lambda i: (sentence[i] >= 0.5, lengths[i]))
+    if lengths[definition] < 8:
+        return None
+    roles = ["other"] * width
+    roles[definition] = "definition"
+    candidates = [i for i in range(width) if i != definition and columns[i] and lengths[i] <= 40]
+    if not candidates:
+        return None
+    term = min(candidates, key=lambda i: (i > definition, i))  # the short column before the definition
+    roles[term] = "term"
+    for i in candidates:
+        if i == term or not columns[i]:
+            continue
+        if all(_KANA.match(c) for c in columns[i]) and not all(_KANA.match(c) for c in columns[term]):
+            roles[i] = "reading"
+        elif all(_LATIN.match(c) for c in columns[i]) and not all(_LATIN.match(c) for c in columns[term]):
+            roles[i] = "english"
+    return roles
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    cells: tuple[str, ...]
+    line_start: int  # 1-based source lines of the row
+    line_end: int
+
+
+def entries_from_rows(doc: str, rows: Sequence[Row], roles: Sequence[str], layout: str,
+                      section: str | None = None) -> list[Entry]:
+    """One entry per row that has a term and a definition; the other roles become the entry's fields."""
+    out: list[Entry] = []
+    for row in rows:
+        values: dict[str, list[str]] = {}
+        for role, cell in zip(roles, row.cells, strict=False):
+            cell = re.sub(r"\s+", " ", cell).strip()
+            if cell and role != "other":
+                values.setdefault(role, []).append(cell)
+        term = (values.get("term") or [""])[0]
+        definition = " ".join(values.get("definition", []))
+        if not term or not definition or term == definition:
+            continue
+        fields = tuple((role, value) for role in ROLES[1:] if role not in ("term", "definition")
+                       for value in values.get(role, []))
+        category = (values.get("category") or [section])[0]
+        out.append(Entry(doc, term, row.line_start, definition, (definition,),
+                         SourceSpan(doc, row.line_start, row.line_end), category, layout, None, fields))
+    return out

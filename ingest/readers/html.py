@@ -1,0 +1,228 @@
+"""HTML glossaries, read with lxml (source line numbers from libxml2).
+
+Entries come from what the markup states: <dl> pairs (several <dt> before one <dd> name one
+term), <table> rows (columns by header or content), paragraphs that open with a bold term
+(<p><b>用語</b>：…</p>), and one heading per term with the paragraphs under it. Scripts, styles,
+navigation and comments are dropped; template tags from site generators are blanked, and a tag that
+names a term (`{% include term_dt.html title="…" %}`) becomes that term's <dt>.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import lxml.html
+from lxml import etree
+
+from ingest.markup import join_lines
+from ingest.readers.base import TEMPLATE_TAG, TEMPLATE_TERM, Detection, Reader, Reading, fit_score, suffix
+from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
+from ingest.records import Document, Entry, SourceSpan
+
+_DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "head", "form", "button")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCKS = ("p", "div", "ul", "ol", "blockquote", "section", "dd")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_LEAD_SEPARATOR = re.compile(r"^\s*(?:[:：]|[-‐–—]\s|…)\s*")
+_FORMAT_EVIDENCE = {"html": 1.0, "htm": 1.0, "xhtml": 1.0, "md": 0.4, "txt": 0.3, "": 0.3}
+_TAG = re.compile(r"<(?:/?(?:html|body|div|p|dl|dt|dd|table|tr|td|th|ul|ol|li|h[1-6]|section|article|span|b|strong))\b",
+                  re.IGNORECASE)
+
+
+def _prepare(doc: Document) -> str:
+    out = []
+    for line in doc.lines:
+        line = TEMPLATE_TERM.sub(lambda m: f"<dt>{m[1]}</dt>", line)
+        out.append(TEMPLATE_TAG.sub("", line))
+    return _XML_DECL.sub("", "\n".join(out))
+
+
+def _text(el: etree._Element) -> str:
+    lines = "".join(el.itertext()).split("\n")
+    return join_lines([re.sub(r"\s+", " ", line) for line in lines])
+
+
+def _last_line(el: etree._Element) -> int:
+    """The source line an element's content ends on: its last descendant's line plus the newlines after it."""
+    last = el
+    for child in el.iter():
+        if isinstance(child.tag, str) and child.sourceline and child.sourceline >= (last.sourceline or 0):
+            last = child
+    text = "".join(last.itertext()) if last is not el else (el.text or "")
+    trailing = text.rstrip().count("\n")
+    return (last.sourceline or el.sourceline or 1) + trailing
+
+
+def _span(doc: Document, el: etree._Element) -> SourceSpan:
+    start = el.sourceline or 1
+    return SourceSpan(doc.name, start, max(start, min(_last_line(el), len(doc.lines))))
+
+
+def _entry(doc: Document, term: str, term_line: int, parts: list[etree._Element], section: str | None,
+           layout: str, fields: tuple[tuple[str, str], ...] = ()) -> Entry | None:
+    texts = [t for t in (_text(p) for p in parts) if t]
+    if not term or not texts:
+        return None
+    spans = [_span(doc, p) for p in parts]
+    span = SourceSpan(doc.name, min(s.line_start for s in spans), max(s.line_end for s in spans))
+    return Entry(doc.name, term, term_line, join_lines(texts), tuple(texts), span, section, layout, None, fields)
+
+
+def _definition_lists(doc: Document, root: etree._Element) -> list[Entry]:
+    out = []
+    for dl in root.iter("dl"):
+        if any(a.tag == "dl" for a in dl.iterancestors()):
+            continue
+        terms: list[etree._Element] = []
+        for child in dl.iterchildren():
+            if child.tag == "div":  # <dl><div><dt/><dd/></div></dl> (HTML 5.2 grouping)
+                children = list(child.iterchildren())
+            else:
+                children = [child]
+            for el in children:
+                if el.tag == "dt":
+                    if terms and terms[-1].getnext() is not None and terms[-1].getnext().tag == "dd":
+                        terms = []
+                    terms.append(el)
+                elif el.tag == "dd" and terms:
+                    names = [_text(t) for t in terms]
+                    fields = tuple(("synonyms", n) for n in names[1:])
+                    entry = _entry(doc, names[0], terms[0].sourceline or 1, [el], _section(dl), "html-dl", fields)
+                    if entry:
+                        out.append(entry)
+                    terms = []
+    return out
+
+
+def _tables(doc: Document, root: etree._Element) -> list[Entry]:
+    out = []
+    for table in root.iter("table"):
+        rows = []
+        for tr in table.iter("tr"):
+            cells = tuple(_text(c) for c in tr if c.tag in ("td", "th"))
+            if any(cells):
+                rows.append(Row(cells, tr.sourceline or 1, max(tr.sourceline or 1, _last_line(tr))))
+        if len(rows) < 2:
+            continue
+        roles = header_roles(rows[0].cells)
+        body = rows[1:] if roles else rows
+        roles = roles or content_roles([r.cells for r in rows])
+        if roles:
+            out.extend(entries_from_rows(doc.name, body, roles, "html-table", _section(table)))
+    return out
+
+
+def _section(el: etree._Element) -> str | None:
+    """The nearest heading before the element."""
+    for prev in el.itersiblings(preceding=True):
+        if prev.tag in _HEADINGS:
+            return _text(prev) or None
+    parent = el.getparent()
+    return _section(parent) if parent is not None and parent.tag not in ("body", "html") else None
+
+
+def _bold_leads(doc: Document, root: etree._Element, taken: set[etree._Element]) -> list[Entry]:
+    out = []
+    for p in root.iter("p", "li"):
+        if p in taken or any(a in taken for a in p.iterancestors()):
+            continue
+        first = next(iter(p), None)
+        if first is None or first.tag not in ("b", "strong") or (p.text or "").strip():
+            continue
+        term = _text(first)
+        rest = _LEAD_SEPARATOR.sub("", "".join((first.tail or "", *(("".join(c.itertext()) + (c.tail or ""))
+                                                                     for c in list(p)[1:])))).strip()
+        if not term or len(term) > 60:
+            continue
+        parts: list[etree._Element] = []
+        if rest:
+            definition = join_lines([re.sub(r"\s+", " ", x) for x in rest.split("\n")])
+            span = _span(doc, p)
+            out.append(Entry(doc.name, term, first.sourceline or span.line_start, definition, (definition,), span,
+                             _section(p), "html-bold"))
+            continue
+        for sib in p.itersiblings():
+            if sib.tag in _HEADINGS or (sib.tag == "p" and len(sib) and sib[0].tag in ("b", "strong")
+                                        and not (sib.text or "").strip()):
+                break
+            if sib.tag in _BLOCKS:
+                parts.append(sib)
+        if entry := _entry(doc, term, first.sourceline or 1, parts, _section(p), "html-bold"):
+            out.append(entry)
+    return out
+
+
+def _headings(doc: Document, root: etree._Element, taken: set[etree._Element]) -> list[Entry]:
+    bodies: dict[etree._Element, list[etree._Element]] = {}
+    for h in root.iter(*_HEADINGS):
+        parts = []
+        for sib in h.itersiblings():
+            if sib.tag in _HEADINGS:
+                break
+            if sib.tag in _BLOCKS and not any(t is sib or sib in t.iterancestors() for t in taken) \
+                    and not any(d.tag in ("dl", "table") for d in sib.iter()):
+                parts.append(sib)
+        if parts:
+            bodies[h] = parts
+    counts: dict[str, int] = {}
+    for h in bodies:
+        counts[h.tag] = counts.get(h.tag, 0) + 1
+    level = max((tag for tag, n in counts.items() if n >= 2), default=None)
+    out = []
+    for h, parts in bodies.items():
+        if h.tag == level and (entry := _entry(doc, _text(h), h.sourceline or 1, parts, _section(h), "html-heading")):
+            out.append(entry)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _read(doc: Document) -> tuple[Reading, Detection]:
+    source = _prepare(doc)
+    tags = len(_TAG.findall(source))
+    if tags < 3:
+        return Reading([], [], "html"), Detection(0.0, (f"{tags} HTML block tags",))
+    try:
+        root = lxml.html.document_fromstring(source)
+    except (etree.ParserError, ValueError) as exc:
+        return Reading([], [], "html"), Detection(0.0, (f"lxml could not parse it: {exc}",))
+    title_el = root.find(".//title")
+    h1 = root.find(".//h1")
+    title = _text(title_el) if title_el is not None else (_text(h1) if h1 is not None else None)
+    for el in list(root.iter(*_DROP)):
+        el.drop_tree()
+    for el in list(root.iter(etree.Comment)):
+        el.drop_tree()
+    entries = _definition_lists(doc, root) + _tables(doc, root)
+    taken = {el for el in root.iter("dl", "table")}
+    bold = _bold_leads(doc, root, taken)
+    if len(bold) >= 2:
+        entries += bold
+    heads = _headings(doc, root, taken)
+    if len(heads) > len(bold):
+        entries = [e for e in entries if e.layout != "html-bold"] + heads
+    entries.sort(key=lambda e: e.span.line_start)
+    kinds: dict[str, int] = {}
+    for entry in entries:
+        kinds[entry.layout] = kinds.get(entry.layout, 0) + 1
+    used = {n for e in entries for n in range(e.span.line_start, e.span.line_end + 1)}
+    used |= {e.headword_line for e in entries if e.headword_line}
+    skipped = [n for n, line in enumerate(doc.lines, 1) if line.strip() and n not in used]
+    evidence = _FORMAT_EVIDENCE.get(suffix(doc), 0.3)
+    reasons = (f"{tags} HTML block tags",
+               *(f"{n} {k} entries" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])))
+    layout = max(kinds, key=lambda k: kinds[k]) if kinds else "html"
+    return Reading(entries, skipped, layout, title), Detection(fit_score(entries, doc, evidence), reasons, len(entries))
+
+
+class HtmlReader(Reader):
+    name = "html"
+    description = "HTML: <dl> pairs, <table> rows, bold lead terms, heading per term (lxml)"
+
+    def detect(self, doc: Document) -> Detection:
+        if doc.source_format != "text":
+            return Detection(0.0, (f"{doc.source_format} content is not HTML",))
+        return _read(doc)[1]
+
+    def read(self, doc: Document) -> Reading:
+        return _read(doc)[0]

@@ -1,0 +1,320 @@
+"""Markdown glossaries, read with markdown-it-py (front matter, definition lists, tables).
+
+The parser gives blocks with source line maps; this reader decides which blocks state entries:
+- definition lists (`用語` then `: 定義`) and tables (columns by header or content);
+- a bold lead term over or before its definition (`**account (アカウント)**` then a paragraph,
+  `**用語**：定義`, `- **用語**: 定義`, `- 用語：定義`);
+- one heading per term with paragraphs under it: the term level is the deepest heading level that
+  has prose under it at least twice; shallower headings (and あ行 rows) are sections.
+Front matter gives the document title; HTML comments, template tags and link-only lines (tables of
+contents) are noise. A template tag that names a term (`title="…"`) is read as a bold lead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from ingest.layout import is_kana_row
+from ingest.markup import join_lines
+from ingest.readers.base import TEMPLATE_TAG, TEMPLATE_TERM, Detection, Reader, Reading, fit_score, suffix
+from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
+from ingest.records import Document, Entry, SourceSpan
+
+_PARSER = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(deflist_plugin)
+_COLON_LEAD = re.compile(r"^(?P<head>[^:：。、「」]{1,40}?)\s*[:：]\s*(?P<body>\S.*)$", re.S)
+_SEPARATOR = re.compile(r"^\s*(?:[:：]|[-‐–—]\s|…)\s*")
+_FRONT_TITLE = re.compile(r"^title\s*:\s*[\"']?(?P<title>.+?)[\"']?\s*$", re.M)
+_FORMAT_EVIDENCE = {"md": 1.0, "markdown": 1.0, "mdx": 1.0, "txt": 0.3, "": 0.3}
+
+
+@dataclass
+class Block:
+    kind: str  # heading | para | item | table | dl | noise
+    start: int  # 1-based inclusive source lines
+    end: int
+    level: int = 0
+    text: str = ""
+    lead: str | None = None  # a bold lead term the block opens with
+    rest: str = ""  # the text after the lead
+    rest_start: int = 0
+    link_only: bool = False
+    rows: list[Row] = field(default_factory=list)
+    pairs: list[tuple[str, int, str, int, int]] = field(default_factory=list)  # dt, line, dd, start, end
+
+
+def _inline(token: Token) -> tuple[str, str | None, str, int, bool]:
+    """Text of an inline token; its bold lead, the rest after it and the rest's first line; link-only?"""
+    line = token.map[0] + 1 if token.map else 0
+    pieces: list[str] = []
+    lead: str | None = None
+    rest: list[str] = []
+    rest_line = line
+    in_strong = in_link = False
+    strong_first = None
+    links = plain = 0
+    for child in token.children or []:
+        kind = child.type
+        if kind in ("softbreak", "hardbreak"):
+            pieces.append("\n")
+            line += 1
+            if lead is not None and not "".join(rest).strip():
+                rest_line = line
+            (rest if lead is not None and not in_strong else []).append("\n")
+            continue
+        if kind == "strong_open":
+            in_strong = True
+            if strong_first is None:
+                strong_first = not "".join(pieces).strip()
+            continue
+        if kind == "strong_close":
+            in_strong = False
+            if strong_first and lead is None:
+                lead = "".join(pieces).strip()
+                rest_line = line
+            continue
+        if kind == "link_open":
+            in_link = True
+            continue
+        if kind == "link_close":
+            in_link = False
+            continue
+        if kind in ("text", "code_inline"):
+            content = TEMPLATE_TAG.sub("", child.content)
+            pieces.append(content)
+            if content.strip():
+                if in_link:
+                    links += 1
+                else:
+                    plain += bool(re.search(r"\w", content))
+            if lead is not None and not in_strong:
+                rest.append(content)
+    text = "".join(pieces).strip()
+    return text, lead, _SEPARATOR.sub("", "".join(rest)).strip(), rest_line, links > 0 and plain == 0
+
+
+def _prepare(doc: Document) -> str:
+    """The source with template noise blanked (line count kept) and template-named terms as bold leads."""
+    out = []
+    for line in doc.lines:
+        if m := TEMPLATE_TERM.search(line):
+            line = f"**{m[1].strip()}**"
+        elif TEMPLATE_TAG.search(line):
+            line = TEMPLATE_TAG.sub("", line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def blocks(doc: Document) -> tuple[list[Block], str | None]:
+    tokens = _PARSER.parse(_prepare(doc))
+    out: list[Block] = []
+    title = None
+    depth = 0
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        span = (tok.map[0] + 1, tok.map[1]) if tok.map else (0, 0)
+        if tok.type == "front_matter":
+            if m := _FRONT_TITLE.search(tok.content):
+                title = m["title"]
+            out.append(Block("noise", *span))
+        elif tok.type in ("html_block", "fence", "code_block", "hr"):
+            out.append(Block("noise", *span))
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif tok.type == "heading_open":
+            text = _inline(tokens[i + 1])[0]
+            out.append(Block("heading", *span, level=int(tok.tag[1]), text=text))
+            i += 3
+            continue
+        elif tok.type == "paragraph_open":
+            text, lead, rest, rest_line, link_only = _inline(tokens[i + 1])
+            kind = "item" if depth else "para"
+            out.append(Block(kind, *span, level=depth, text=text, lead=lead, rest=rest, rest_start=rest_line,
+                             link_only=link_only))
+            i += 3
+            continue
+        elif tok.type == "table_open":
+            j, rows = i, []
+            cells: list[str] = []
+            row_span = span
+            while tokens[j].type != "table_close":
+                t = tokens[j]
+                if t.type == "tr_open":
+                    cells, row_span = [], ((t.map[0] + 1, t.map[1]) if t.map else span)
+                elif t.type == "inline":
+                    cells.append(_inline(t)[0])
+                elif t.type == "tr_close":
+                    rows.append(Row(tuple(cells), *row_span))
+                j += 1
+            out.append(Block("table", *span, rows=rows))
+            i = j + 1
+            continue
+        elif tok.type == "dl_open":
+            j, pairs = i, []
+            dt, dt_line = "", 0
+            while tokens[j].type != "dl_close":
+                t = tokens[j]
+                if t.type == "dt_open":
+                    dt, dt_line = _inline(tokens[j + 1])[0], (t.map[0] + 1 if t.map else 0)
+                elif t.type == "dd_open" and t.map:
+                    k, texts = j, []
+                    while tokens[k].type != "dd_close":
+                        if tokens[k].type == "inline":
+                            texts.append(_inline(tokens[k])[0])
+                        k += 1
+                    pairs.append((dt, dt_line, join_lines(texts), t.map[0] + 1, t.map[1]))
+                    j = k
+                j += 1
+            out.append(Block("dl", *span, pairs=pairs))
+            i = j + 1
+            continue
+        i += 1
+    return out, title
+
+
+def _colon_lead(block: Block) -> Block:
+    """`- 用語：定義` states its term without bold."""
+    if block.lead is None and (m := _COLON_LEAD.match(block.text)) and "\n" not in m["head"]:
+        block.lead, block.rest, block.rest_start = m["head"].strip(), m["body"].strip(), block.start
+    return block
+
+
+def _plausible_lead(lead: str) -> bool:
+    """A term, not an emphasised phrase: short, no sentence punctuation."""
+    return 0 < len(lead) <= 60 and not re.search(r"[。！？!?]$", lead)
+
+
+def _entry(doc: Document, head: str, head_line: int, pieces: list[tuple[str, int, int]], section: str | None,
+           layout: str) -> Entry | None:
+    pieces = [p for p in pieces if p[0].strip()]
+    if not head or not pieces:
+        return None
+    texts = [p[0] for p in pieces]
+    definition = join_lines([t for text in texts for t in text.split("\n")])
+    start, end = min(p[1] for p in pieces), max(p[2] for p in pieces)
+    return Entry(doc.name, head, head_line, definition, tuple(texts), SourceSpan(doc.name, start, end), section, layout)
+
+
+@lru_cache(maxsize=16)
+def _read(doc: Document) -> tuple[Reading, Detection]:
+    found, title = blocks(doc)
+    entries: list[Entry] = []
+    kinds: dict[str, int] = {}
+    claimed: set[int] = set()  # indexes of blocks inside an entry
+    section: str | None = None
+    sections: dict[int, str | None] = {}
+    for n, block in enumerate(found):
+        if block.kind == "heading":
+            if is_kana_row(block.text):
+                section = block.text
+        sections[n] = section
+
+    def add(entry: Entry | None, members: list[int]) -> None:
+        if entry is not None:
+            entries.append(entry)
+            kinds[entry.layout] = kinds.get(entry.layout, 0) + 1
+            claimed.update(members)
+
+    for n, block in enumerate(found):
+        if block.kind == "dl":
+            for dt, dt_line, dd, start, end in block.pairs:
+                add(_entry(doc, dt, dt_line, [(dd, start, end)], sections[n], "md-deflist"), [n])
+        elif block.kind == "table" and len(block.rows) >= 2:
+            roles = header_roles(block.rows[0].cells)
+            body = block.rows[1:] if roles else block.rows
+            roles = roles or content_roles([r.cells for r in block.rows])
+            if roles:
+                for entry in entries_from_rows(doc.name, body, roles, "md-table", sections[n]):
+                    add(entry, [n])
+    # Bold (or colon) leads: a lead with text after it is one entry (a paragraph lead also takes the
+    # plain paragraphs after it); a lead alone on its line owns what follows up to the next lead.
+    leads = [n for n, b in enumerate(found) if b.kind in ("para", "item") and n not in claimed
+             and _colon_lead(b).lead is not None and _plausible_lead(b.lead or "")]
+    lead_entries: list[tuple[Entry | None, list[int]]] = []
+    if len(leads) >= 2:
+        for n in leads:
+            block = found[n]
+            pieces = [(block.rest, block.rest_start, block.end)] if block.rest else []
+            members = [n]
+            if block.kind == "para" or not block.rest:
+                m = n + 1
+                while m < len(found) and found[m].kind in ("para", "item", "noise") and m not in leads:
+                    if found[m].kind != "noise" and not found[m].link_only:
+                        pieces.append((found[m].text, found[m].start, found[m].end))
+                        members.append(m)
+                    m += 1
+            layout = "md-list" if block.kind == "item" else "md-bold"
+            lead_entries.append((_entry(doc, block.lead or "", block.start, pieces, sections[n], layout), members))
+    # One heading per term: the deepest level with prose under it at least twice.
+    def heading_entries(taken: set[int]) -> list[tuple[Entry | None, list[int]]]:
+        bodies: dict[int, list[int]] = {}
+        for n, block in enumerate(found):
+            if block.kind != "heading" or is_kana_row(block.text):
+                continue
+            m, body = n + 1, []
+            while m < len(found) and found[m].kind != "heading":
+                body.append(m)
+                m += 1
+            if any(k in taken for k in body):
+                continue  # a heading over entries of its own is their section
+            prose = [k for k in body if found[k].kind in ("para", "item") and not found[k].link_only]
+            if prose:
+                bodies[n] = prose
+        counts: dict[int, int] = {}
+        for n in bodies:
+            counts[found[n].level] = counts.get(found[n].level, 0) + 1
+        term_level = max((lvl for lvl, c in counts.items() if c >= 2), default=0)
+        out: list[tuple[Entry | None, list[int]]] = []
+        current: str | None = None
+        for n, block in enumerate(found):
+            if block.kind != "heading":
+                continue
+            if block.level < term_level or n not in bodies:
+                current = block.text if not is_kana_row(block.text) else current
+                continue
+            if block.level == term_level:
+                pieces = [(found[k].text, found[k].start, found[k].end) for k in bodies[n]]
+                out.append((_entry(doc, block.text, block.start, pieces, sections[n] or current, "md-heading"),
+                            [n, *bodies[n]]))
+        return out
+
+    by_heading = heading_entries(set(claimed))
+    lead_members = {k for _, members in lead_entries for k in members}
+    if len([e for e, _ in lead_entries if e]) >= len([e for e, _ in by_heading if e]):
+        chosen = lead_entries + heading_entries(claimed | lead_members)
+    else:
+        chosen = by_heading
+    for entry, members in chosen:
+        add(entry, members)
+    entries.sort(key=lambda e: e.span.line_start)
+    used = {line for e in entries for line in range(e.span.line_start, e.span.line_end + 1)}
+    used |= {e.headword_line for e in entries if e.headword_line}
+    skipped = [n for n, line in enumerate(doc.lines, 1) if line.strip() and n not in used]
+    layout = max(kinds, key=lambda k: kinds[k]) if kinds else "markdown"
+    evidence = 0.9 if doc.source_format == "docx" else _FORMAT_EVIDENCE.get(suffix(doc), 0.1)
+    reasons = tuple(f"{count} {kind} entries" for kind, count in sorted(kinds.items(), key=lambda kv: -kv[1]))
+    if title:
+        reasons += (f"front-matter title {title!r}",)
+    return Reading(entries, skipped, layout, title), Detection(fit_score(entries, doc, evidence), reasons, len(entries))
+
+
+class MarkdownReader(Reader):
+    name = "markdown"
+    description = "Markdown: heading per term, bold lead terms, definition lists, tables (markdown-it-py)"
+
+    def detect(self, doc: Document) -> Detection:
+        if doc.source_format not in ("text", "docx"):
+            return Detection(0.0, (f"{doc.source_format} content is not Markdown",))
+        return _read(doc)[1]
+
+    def read(self, doc: Document) -> Reading:
+        return _read(doc)[0]

@@ -1,0 +1,78 @@
+"""The relation grammar: every cue's own examples (sentences from outside the bundled corpus) and
+the promises of the grammar as a whole: lists split, no domain word, hedges kept."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.grammar import default_cues, find_cues, split_list
+from ingest.profile import named_profile
+from ingest.records import Entry, RelationKind, SourceSpan
+from ingest.relations import extract_relations
+
+EXAMPLES = [(cue.id, cue.kind, text, targets) for cue in default_cues() for text, targets in cue.examples]
+
+
+def test_every_cue_has_examples():
+    assert all(cue.examples for cue in default_cues())
+
+
+@pytest.mark.parametrize(("cue_id", "kind", "text", "targets"), EXAMPLES, ids=[f"{e[0]}:{e[2][:12]}" for e in EXAMPLES])
+def test_cue_examples(cue_id, kind, text, targets):
+    matches = find_cues(text, default_cues())
+    found = {t for m in matches if m.cue.kind is kind for t in m.targets}
+    assert set(targets) <= found, [(m.cue.id, m.targets) for m in matches]
+
+
+def entry(text: str, headword: str = "X", fields=()) -> Entry:
+    return Entry("dev.md", headword, 1, text, (text,), SourceSpan("dev.md", 2, 2), fields=fields)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Sentences of the kind third-party glossaries write (IT, finance, law), none from the corpus.
+    ("ウォーターフォール開発の対義語として使われる。", {("antonym", "ウォーターフォール開発")}),
+    ("Software as a Serviceの略。", {("abbreviation", "Software as a Service")}),
+    ("関連用語：PaaS、IaaS", {("related", "PaaS"), ("related", "IaaS")}),
+    ("詳細は「KGI」を参照。", {("related", "KGI")}),
+    ("→ファイアウォール", {("related", "ファイアウォール")}),
+    ("⇔ログアウト", {("antonym", "ログアウト")}),
+    ("同義語：当座預金", {("synonym", "当座預金")}),
+    ("類義語：ワーム", {("synonym", "ワーム")}),
+    ("反対語は債務者。", {("antonym", "債務者")}),
+    ("デリバティブの一種で、将来の売買の権利。", {("broader", "デリバティブ")}),
+])
+def test_ordinary_statements(text, expected):
+    got = {(r.kind.value, r.target) for r in extract_relations(entry(text), named_profile("default"))}
+    assert expected <= got
+
+
+def test_a_definition_without_cues_states_nothing():
+    text = "インターネット経由でサーバーやストレージを利用する形態。利用した分だけ料金を支払う。"
+    assert extract_relations(entry(text), named_profile("default")) == []
+
+
+def test_hedged_synonym_stays_hedged():
+    [rel] = extract_relations(entry("広義では「ネットワーク」と同義として扱われる。"), named_profile("default"))
+    assert rel.kind is RelationKind.SYNONYM and rel.hedged
+
+
+def test_list_splitting_keeps_english_names_whole():
+    assert split_list("Software as a Service、PaaS・IaaS など") == ["Software as a Service", "PaaS", "IaaS"]
+    assert split_list("後述する手順に従うこと") == []
+    assert split_list("ワーク・ライフ・バランス、認証・認可") == ["ワーク・ライフ・バランス", "認証", "認可"]
+
+
+def test_column_fields_state_relations():
+    fields = (("synonyms", "クラウド、クラウドサービス"), ("related", "SaaS/PaaS"), ("english", "cloud computing"))
+    got = {(r.kind.value, r.target) for r in extract_relations(entry("定義。", "クラウドコンピューティング", fields))}
+    assert got == {("synonym", "クラウド"), ("synonym", "クラウドサービス"), ("related", "SaaS"), ("related", "PaaS"),
+                   ("synonym", "cloud computing")}
+
+
+def test_no_cue_in_the_default_grammar_names_a_domain_word():
+    domain = re.compile(r"コールセンター|オペレーター|呼量|放棄呼|顧客|インバウンド|アウトバウンド")
+    assert not [cue.id for cue in default_cues() if domain.search(cue.regex.pattern)]
+    assert not domain.search(Path(named_profile("default").path).read_text(encoding="utf-8"))
