@@ -22,12 +22,12 @@ from ingest.pipeline import IngestReport, ingest_paths
 from ingest.rdf import PREFIXES, IRIs, build_dataset
 from kg.config import Settings
 from kg.errors import BuildError, IndexNotReady
+from kg.inputs import build_inputs, glossary_paths
 from kg.store import LABEL_TABLE, GraphStore, write_label_table, write_store
 from search.index import CONCEPT_ROWS_QUERY, build_index, concept_docs_from_rows, read_manifest
 
 log = logging.getLogger(__name__)
 
-GLOSSARY_SUFFIXES = (".txt", ".md", ".markdown", ".csv", ".tsv", ".html", ".htm")
 MANIFEST_VERSION = 1
 
 
@@ -36,18 +36,6 @@ class BuildResult:
     path: Path
     manifest: dict
     report: IngestReport
-
-
-def glossary_paths(inputs: Sequence[str | os.PathLike]) -> list[Path]:
-    """Files named directly, plus glossary files inside named directories, in a stable order."""
-    paths: list[Path] = []
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            paths.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in GLOSSARY_SUFFIXES))
-        else:
-            paths.append(p)
-    return paths
 
 
 def definition_similarity(embedder):
@@ -74,9 +62,7 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
     """Ingest inputs (default: the corpus directory) into a new artifact and make it current."""
     started = time.perf_counter()
     if not inputs:
-        from kg.documents import build_inputs  # the corpus plus documents added with `kg add`
-
-        inputs = build_inputs(settings)
+        inputs = build_inputs(settings)  # the corpus plus documents added with `kg add`
     paths = glossary_paths(inputs)
     if not paths:
         raise BuildError(f"no glossary files found in {', '.join(str(i) for i in inputs)}")

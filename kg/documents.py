@@ -2,8 +2,8 @@
 
 Added files live in settings.documents_dir, each written by temp file + fsync + rename, so a reader (or a
 crash) sees the old bytes or the new ones. Every build ingests the bundled corpus plus these files
-(`build_inputs`); a stored file shadows a corpus file of the same name, so "replace" works for both and a
-replaced file keeps its name. Builds are serialised by an fcntl lock on data_dir/build.lock: the kernel
+(`kg.inputs.build_inputs`); a stored file shadows a corpus file of the same name, so "replace" works for
+both and a replaced file keeps its name. Builds are serialised by an fcntl lock on data_dir/build.lock: the kernel
 drops it when its holder dies, even by kill -9, so a crashed builder never wedges the next one.
 
 Order inside the lock: store the new bytes, then build. A build that raises puts the previous bytes back
@@ -35,11 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import IngestError
-from ingest.readers import UnrecognisedLayout, choose
 from ingest.reader import document_from_bytes
-from kg.build import GLOSSARY_SUFFIXES, BuildResult, build_artifact, glossary_paths
+from ingest.readers import UnrecognisedLayout, choose
+from kg.build import BuildResult, build_artifact
 from kg.config import Settings
 from kg.errors import BuildError, InvalidRequest
+from kg.inputs import GLOSSARY_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -167,22 +168,6 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-
-
-def stored_documents(settings: Settings) -> list[Path]:
-    folder = settings.documents_dir
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
-                  and p.suffix.lower() in GLOSSARY_SUFFIXES)
-
-
-def build_inputs(settings: Settings) -> list[Path]:
-    """What every build ingests: corpus files not shadowed by a stored file of the same name, then stored files."""
-    stored = stored_documents(settings)
-    names = {p.name for p in stored}
-    corpus = glossary_paths([settings.corpus_dir]) if settings.corpus_dir.is_dir() else []
-    return [p for p in corpus if p.name not in names and not p.name.startswith(".")] + stored
 
 
 @contextmanager

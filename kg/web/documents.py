@@ -30,10 +30,10 @@ from kg.documents import (
     Job,
     check_document,
     load_job,
-    stored_documents,
     wait_for_job,
 )
 from kg.errors import InvalidRequest, NotFound, UnsupportedMediaType
+from kg.inputs import stored_documents
 from kg.web import service
 from kg.web.errors import problem
 
