@@ -9,8 +9,25 @@ from pathlib import Path
 from kg.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = PROJECT_ROOT / "data" / "corpus"
-DEFAULT_MODEL = PROJECT_ROOT / "models" / "ja-ginza-sif"
+
+
+def default_home() -> Path:
+    """Where data, corpus and model live when no KG_* variable says otherwise (KG_HOME overrides).
+
+    Run from a source checkout, the checkout itself (var/, data/corpus/, models/ as `make` lays them
+    out); installed with pip there is no checkout beside the package, so the per-user data folder
+    ($XDG_DATA_HOME/jaterm, else ~/.local/share/jaterm), laid out the same way. Never the working
+    directory: `jaterm` behaves the same wherever it is started.
+    """
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "kg" / "config.py").is_file():
+        return PROJECT_ROOT
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "jaterm"
+
+
+HOME = Path(os.environ.get("KG_HOME") or default_home())
+DEFAULT_CORPUS = HOME / "data" / "corpus"
+DEFAULT_MODEL = HOME / "models" / "ja-ginza-sif"
 DEFAULT_RATE_LIMITS = "sparql=120,suggest=600,export=30,documents=30"
 
 
@@ -41,7 +58,7 @@ def _store(value: str) -> str:
 class Settings:
     """Everything configurable about a deployment; library functions take explicit arguments."""
 
-    data_dir: Path = PROJECT_ROOT / "var"
+    data_dir: Path = HOME / "var"
     corpus_dir: Path = DEFAULT_CORPUS
     base_iri: str = "https://jaterm.example.org/callcenter/"
     vocab_id: str = "callcenter"
