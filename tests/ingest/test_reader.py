@@ -50,3 +50,11 @@ def test_control_characters_are_dropped(tmp_path):
 def test_missing_file_is_an_ingest_error(tmp_path):
     with pytest.raises(IngestError, match="cannot read"):
         read_document(tmp_path / "nope.txt")
+
+
+@pytest.mark.parametrize("encoding", ["cp932", "euc_jp", "utf-16-le", "utf-16-be"])
+def test_kana_poor_text_in_a_legacy_encoding_is_read(encoding):
+    """Kanji headings and English definitions carry almost no kana, the signal a hand-written score used."""
+    text = "# 用語集\n\n## 応答率\nAnswer rate 応答数 / 着信数\n\n## HTTP\nHypertext Transfer Protocol\n"
+    doc = document_from_bytes(text.encode(encoding), "g.md")
+    assert doc.lines[:4] == ("# 用語集", "", "## 応答率", "Answer rate 応答数 / 着信数")
