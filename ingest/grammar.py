@@ -102,6 +102,9 @@ def split_list(text: str) -> list[str]:
             item = m[1].strip()
         if not item or len(item) > 40 or re.search(r"[。！？]", item):
             continue
+        # A link or a path, not a term: [[d:spec/literal]], https://…, docs/glossary.md.
+        if re.search(r"[\[\]{}<>]|://", item) or re.fullmatch(r"[\w.\-]+[:/][\w./:\-]+", item):
+            continue
         # A clause, not a term: mostly hiragana (「詳しくは後述する」).
         if len(_HIRAGANA.findall(item)) > 0.5 * len(item):
             continue

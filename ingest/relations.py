@@ -21,7 +21,6 @@ FIELD_RELATIONS = {
     "related": RelationKind.RELATED,
     "antonyms": RelationKind.ANTONYM,
     "broader": RelationKind.BROADER,
-    "english": RelationKind.SYNONYM,
 }
 _FIELD_SPLIT = re.compile(r"\s*(?:[、,，;；]|(?<![\u30a1-\u30fa])・|・(?![\u30a1-\u30fa])|／|/)\s*")
 
@@ -70,14 +69,36 @@ def relations_from_context(entry: Entry, profile: Profile | None = None) -> list
     return out
 
 
-def _line_of(entry: Entry, offset: int) -> int:
-    """Map an offset in entry.definition back to its source line."""
-    position = 0
-    for i, line in enumerate(entry.definition_lines):
-        position += len(line)
-        if offset < position:
-            return entry.span.line_start + i
-    return entry.span.line_end
+# A line that opens with one of these starts a statement of its own (→継承, ⇔ログアウト, ・関連語：…).
+_STATEMENT_START = re.compile(r"^[→⇒⇔↔⟷➡⇨・■●◆※*\-]|^(?:関連|参照|参考|同義|類義|対義|反対|別名|略|上位|下位|cf\.|See)")
+
+
+def cue_text(entry: Entry) -> tuple[str, list[int]]:
+    """The definition as the grammar reads it, and where each of its lines starts.
+
+    Wrapped lines run on (a sentence may wrap anywhere), but a line that ends a sentence or opens a
+    statement of its own (→継承) stays on a line of its own, so that cues anchored at a line start see it.
+    """
+    text, starts = "", []
+    lines = [line.strip() for line in entry.definition_lines] or [entry.definition]
+    for line in lines:
+        if text:
+            glue = "\n" if text.endswith(("。", ":", "：", "．")) or _STATEMENT_START.match(line) else ""
+            if not glue and re.match(r"[A-Za-z0-9]", line[:1]) and re.search(r"[A-Za-z0-9,.]$", text):
+                glue = " "
+            text += glue
+        starts.append(len(text))
+        text += line
+    return text, starts
+
+
+def _line_of(entry: Entry, starts: list[int], offset: int) -> int:
+    """Map an offset in the cue text back to its source line."""
+    line = 0
+    for i, start in enumerate(starts):
+        if offset >= start:
+            line = i
+    return min(entry.span.line_start + line, entry.span.line_end)
 
 
 def relations_from_fields(entry: Entry) -> list[Relation]:
@@ -89,7 +110,7 @@ def relations_from_fields(entry: Entry) -> list[Relation]:
         kind = FIELD_RELATIONS.get(role)
         if kind is None:
             continue
-        parts = [value] if role == "english" else _FIELD_SPLIT.split(value)
+        parts = _FIELD_SPLIT.split(value)
         for part in parts:
             target = clean_label(re.sub(r"^[→⇒⇔↔]\s*", "", part))
             if target and target != entry.headword:
@@ -100,11 +121,13 @@ def relations_from_fields(entry: Entry) -> list[Relation]:
 def extract_relations(entry: Entry, profile: Profile | None = None) -> list[Relation]:
     """Every relation the entry states, in text order, without duplicates."""
     profile = profile or current_profile()
-    text = entry.definition
+    text, starts = cue_text(entry)
+    if len(starts) != len(entry.definition_lines):  # a definition given without its lines
+        text, starts = entry.definition, [0]
     found: list[tuple[int, Relation]] = []
     for match in find_cues(text, cues_for(profile)):
         cue = match.cue
-        line = _line_of(entry, match.start)
+        line = _line_of(entry, starts, match.start)
         span = SourceSpan(entry.doc, line, line)
         pattern = f"hedged-{cue.id}" if cue.hedged and not cue.id.startswith("hedged") else cue.id
         for target in match.targets:

@@ -16,10 +16,21 @@ BRACKETS = re.compile(r"^(?P<outer>.+?)\s*[(（](?P<inner>[^()（）]+)[)）]\s*
 MARKS = re.compile(r"[®™©]")
 
 
+# What layouts wrap a term in, never part of it: list markers and numbering (■用語, 1. 用語, ①用語),
+# Markdown and HTML markup, template syntax, heading attributes, a trailing colon.
+LEADING_MARKERS = re.compile(r"^(?:[■□●○◆◇▼▽▲△★☆※・◎•►▶＊*+#\-]+\s*|(?:\d{1,3}[.)）．:]|[A-Za-z][.)）．])(?!\d)\s*|[(（]\d{1,3}[)）]\s*|[①-⑳㉑-㉟]\s*|第\d+[章節項]\s*)+")
+MARKUP = re.compile(r"\*\*|__|`|<[^<>]{1,200}>|\{\{[^{}]*\}\}|\{%[^%]*%\}|\s*\{[#.][^{}]*\}\s*$")
+MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\[[^\]]*\]")
+
+
 def clean_label(text: str) -> str:
-    """Trim quotes, trademark signs and spacing from a label as written."""
+    """Trim markers, markup, quotes, trademark signs and spacing from a label as written."""
     text = MARKS.sub("", text)
-    text = text.strip().strip("「」『』\"'“”").strip()
+    text = MD_LINK.sub(lambda m: m[1] or m[2] or "", text)
+    text = MARKUP.sub("", text).replace("\t", " ")
+    text = LEADING_MARKERS.sub("", text.strip())
+    text = re.sub(r"\s*[:：]$", "", text)
+    text = text.strip().strip("「」『』\"'“”【】").strip()
     return re.sub(r"\s+", " ", text)
 
 

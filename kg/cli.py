@@ -79,6 +79,8 @@ def build(ctx: click.Context, paths: tuple[Path, ...], config: Path | None) -> N
         click.echo(f"skipped {error}", err=True)
     for conflict in result.report.conflicts:
         click.echo(f"conflict {conflict}", err=True)
+    for line in result.curations.lines() if result.curations else ():  # decisions whose entry is gone
+        click.echo(f"warning {line}", err=True)
     click.echo(f"built {result.path.name}: {counts['documents']} documents, {counts['concepts']} concepts, "
                f"{counts['quads']} quads in {time.perf_counter() - started:.1f} s")
     for vocab in result.manifest.get("vocabs", []):
@@ -201,9 +203,11 @@ def eval_group() -> None:
 
 @eval_group.command("extract")
 @click.option("--gold", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None)
+@click.option("--dev", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Third-party development glossaries (default data/dev).")
 @click.option("--lexical-only", is_flag=True, help="Align definitions without the embedding model.")
 @click.pass_context
-def eval_extract(ctx: click.Context, gold: Path | None, lexical_only: bool) -> None:
+def eval_extract(ctx: click.Context, gold: Path | None, dev: Path | None, lexical_only: bool) -> None:
     """Entry, headword, relation, abbreviation and reading scores per document."""
     from kg.build import definition_similarity
     from kg.config import PROJECT_ROOT
@@ -216,7 +220,27 @@ def eval_extract(ctx: click.Context, gold: Path | None, lexical_only: bool) -> N
 
         similarity = definition_similarity(load_embedder(settings.embedding_model))
     click.echo(report(evaluate(settings.corpus_dir, gold or PROJECT_ROOT / "data" / "gold" / "extraction",
-                               similarity)))
+                               dev or PROJECT_ROOT / "data" / "dev", similarity)))
+
+
+@eval_group.command("headwords")
+@click.option("--gold", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None)
+@click.option("--lexical-only", is_flag=True, help="Score candidates without the embedding model.")
+@click.pass_context
+def eval_headwords(ctx: click.Context, gold: Path | None, lexical_only: bool) -> None:
+    """Recovered-headword accuracy (in the text / not in the text) and accuracy per confidence bucket."""
+    from kg.build import definition_similarity
+    from kg.config import PROJECT_ROOT
+    from kg.evaluation.headwords import evaluate_headwords, report_headwords
+
+    settings = _settings(ctx)
+    similarity = None
+    if not lexical_only:
+        from search.embedder import load_embedder
+
+        similarity = definition_similarity(load_embedder(settings.embedding_model))
+    click.echo(report_headwords(evaluate_headwords(settings.corpus_dir,
+                                                   gold or PROJECT_ROOT / "data" / "gold" / "extraction", similarity)))
 
 
 @eval_group.command("search")
@@ -374,6 +398,8 @@ def add(ctx: click.Context, files: tuple[Path, ...], wait_s: float, skip_invalid
     result = add_documents(settings, checked, wait_s=wait_s, progress=_progress)
     for warning in result.warnings:
         click.echo(f"warning {warning}", err=True)
+    for line in result.build.curations.lines() if result.build.curations else ():
+        click.echo(f"warning {line}", err=True)
     counts = result.build.manifest["counts"]
     click.echo(f"added {len(result.added)}, replaced {len(result.replaced)}: built {result.build.path.name} with "
                f"{counts['documents']} documents, {counts['concepts']} concepts")
@@ -400,3 +426,193 @@ def load(ctx: click.Context, path: Path, vocab_id: str) -> None:
     loaded = next(v for v in result.manifest["vocabularies"] if v["id"] == vocab_id)
     click.echo(f"loaded {vocab_id}: {concepts} concepts, {loaded['quads']} quads into <{loaded['graph']}>; "
                f"built {result.path.name} ({result.manifest['counts']['concepts']} searchable concepts)")
+
+
+# --- curation (kg.curation, kg.review) -------------------------------------------------------------
+
+@main.group("curate")
+@click.option("--as", "who", default=None,
+              help="Curator name recorded with each decision (default: KG_CURATOR, else the KG_WRITE_TOKEN name).")
+@click.option("--wait", "wait_s", type=float, default=600.0, show_default=True,
+              help="Seconds to wait for a build already running.")
+@click.pass_context
+def curate_group(ctx: click.Context, who: str | None, wait_s: float) -> None:
+    """Review queue and curator decisions: kept in KG_DATA_DIR/curations.jsonl, re-applied on every build.
+
+    CONCEPT is an IRI or a label naming exactly one concept. Each decision is published at once.
+    """
+    import os
+
+    from kg.curation import curator_name, write_tokens
+
+    tokens = write_tokens(_settings(ctx).write_token)
+    ctx.obj["who"] = who or os.environ.get("KG_CURATOR") or curator_name(tokens[0] if tokens else None)
+    ctx.obj["wait_s"] = wait_s
+
+
+def _decide(ctx: click.Context, body: dict) -> None:
+    from kg.curation import curate
+
+    logging.getLogger("kg.documents").setLevel(logging.INFO)
+    result = curate(_settings(ctx), body, ctx.obj["who"], wait_s=ctx.obj["wait_s"])
+    d = result.decision
+    before, after = d.before.get("prefLabel", {}), d.after.get("prefLabel", {})
+    change = f": 「{before.get('ja', '')}」 → 「{after.get('ja', '')}」" if before != after and after else ""
+    click.echo(f"{d.action} <{d.concept}>{change} (decision {d.id} by {d.who}; published {result.artifact} "
+               f"in {result.seconds:.1f} s)")
+    for u in result.unapplied:
+        click.echo(f"warning {u.line()}", err=True)
+
+
+@curate_group.command("list")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON as GET /rest/v1/review.")
+@click.pass_context
+def curate_list(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """The review queue: lowest headword confidence first, weighted by how often each concept is looked up."""
+    from kg.build import current_artifact_path
+    from kg.errors import IndexNotReady
+    from kg.review import LookupCounter, review_queue
+    from kg.store import GraphStore
+
+    settings = _settings(ctx)
+    path = current_artifact_path(settings)
+    if path is None:
+        raise IndexNotReady("no built artifact yet: run `python -m kg build`")
+    items = review_queue(GraphStore(path / "store"), LookupCounter(settings.data_dir).counts(), limit)
+    if as_json:
+        click.echo(json.dumps({"results": [i.as_dict() for i in items]}, ensure_ascii=False, indent=2))
+        return
+    for i, it in enumerate(items, 1):
+        others = "、".join(c.label for c in it.candidates[1:4])
+        click.echo(f"{i}. {it.prefLabel}  [{it.status} {it.confidence:.2f}, {it.lookups} lookups]  <{it.uri}>")
+        click.echo(f"   {it.definition[:100]}")
+        if others:
+            click.echo(f"   candidates: {others}")
+
+
+@curate_group.command("log")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per decision.")
+@click.pass_context
+def curate_log(ctx: click.Context, as_json: bool) -> None:
+    """Every decision in the log, oldest first."""
+    from kg.curation import read_log
+
+    contents = read_log(_settings(ctx))
+    for d in contents.decisions:
+        if as_json:
+            click.echo(json.dumps(d.as_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"{d.when} {d.who} {d.action} <{d.concept}> {d.label or d.into or d.target or ''} ({d.id})")
+    for line in contents.damaged:
+        click.echo(f"warning {line}", err=True)
+
+
+@curate_group.command("confirm")
+@click.argument("concept")
+@click.pass_context
+def curate_confirm(ctx: click.Context, concept: str) -> None:
+    """Confirm the concept's current name."""
+    _decide(ctx, {"concept": concept, "action": "confirm"})
+
+
+@curate_group.command("rename")
+@click.argument("concept")
+@click.argument("label")
+@click.option("--lang", default=None, help="Language of the name (default ja).")
+@click.pass_context
+def curate_rename(ctx: click.Context, concept: str, label: str, lang: str | None) -> None:
+    """Give the concept a name typed by the curator."""
+    _decide(ctx, {"concept": concept, "action": "rename", "label": label, **({"lang": lang} if lang else {})})
+
+
+@curate_group.command("choose")
+@click.argument("concept")
+@click.argument("label")
+@click.pass_context
+def curate_choose(ctx: click.Context, concept: str, label: str) -> None:
+    """Name the concept by one of its candidate labels."""
+    _decide(ctx, {"concept": concept, "action": "choose", "label": label})
+
+
+@curate_group.command("merge")
+@click.argument("concept")
+@click.argument("into")
+@click.pass_context
+def curate_merge(ctx: click.Context, concept: str, into: str) -> None:
+    """Merge CONCEPT into INTO (its labels, definitions and relations move; its IRI is retired)."""
+    _decide(ctx, {"concept": concept, "action": "merge", "into": into})
+
+
+@curate_group.command("split")
+@click.argument("concept")
+@click.argument("source")
+@click.argument("label")
+@click.pass_context
+def curate_split(ctx: click.Context, concept: str, source: str, label: str) -> None:
+    """Split off the definition glossary SOURCE gives CONCEPT into a new concept named LABEL."""
+    _decide(ctx, {"concept": concept, "action": "split", "source": source, "label": label})
+
+
+RELATION_CHOICE = click.Choice(["synonym", "antonym", "related", "abbreviation", "broader"])
+
+
+@curate_group.command("relate")
+@click.argument("concept")
+@click.argument("kind", type=RELATION_CHOICE)
+@click.argument("target")
+@click.pass_context
+def curate_relate(ctx: click.Context, concept: str, kind: str, target: str) -> None:
+    """Add a relation: antonym/related/broader to a concept, synonym/abbreviation as a label."""
+    _decide(ctx, {"concept": concept, "action": "relate", "type": kind, "target": target})
+
+
+@curate_group.command("unrelate")
+@click.argument("concept")
+@click.argument("kind", type=RELATION_CHOICE)
+@click.argument("target")
+@click.pass_context
+def curate_unrelate(ctx: click.Context, concept: str, kind: str, target: str) -> None:
+    """Remove a relation (or a synonym/abbreviation label)."""
+    _decide(ctx, {"concept": concept, "action": "unrelate", "type": kind, "target": target})
+
+
+@curate_group.command("reject")
+@click.argument("concept")
+@click.pass_context
+def curate_reject(ctx: click.Context, concept: str) -> None:
+    """Remove an entry that is not a term (its IRI is kept as deprecated)."""
+    _decide(ctx, {"concept": concept, "action": "reject"})
+
+
+@curate_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def curate_export(ctx: click.Context, file: Path) -> None:
+    """Write every decision as JSON lines to FILE (`-` for stdout), for `kg curate import` elsewhere."""
+    from kg.curation import export_records
+
+    records = export_records(_settings(ctx))
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    if str(file) == "-":
+        sys.stdout.write(text)
+        return
+    from kg.documents import write_atomic
+
+    write_atomic(file.resolve(), text.encode("utf-8"))
+    click.echo(f"exported {len(records)} decisions to {file}", err=True)
+
+
+@curate_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def curate_import(ctx: click.Context, file: Path) -> None:
+    """Append the decisions in FILE that this installation lacks (by id) and publish them."""
+    from kg.curation import import_decisions, read_records
+
+    added, skipped, result = import_decisions(_settings(ctx), read_records(file), wait_s=ctx.obj["wait_s"])
+    published = f"; published {result.path.name}" if result is not None else ""
+    click.echo(f"imported {added} decisions, {skipped} already here{published}")
+    if result is not None and result.curations is not None:
+        for line in result.curations.lines():
+            click.echo(f"warning {line}", err=True)

@@ -17,6 +17,7 @@ from ingest.readers.base import Detection, Reader, Reading
 from ingest.readers.delimited import DelimitedReader
 from ingest.readers.html import HtmlReader
 from ingest.readers.markdown import MarkdownReader
+from ingest.readers.markers import MarkerReader
 from ingest.readers.text import TextReader
 from ingest.records import Document
 
@@ -40,7 +41,7 @@ def readers() -> list[Reader]:
     return list(_REGISTRY.values())
 
 
-for _reader in (DelimitedReader(), HtmlReader(), MarkdownReader(), TextReader()):
+for _reader in (DelimitedReader(), HtmlReader(), MarkdownReader(), MarkerReader(), TextReader()):
     register(_reader)
 
 

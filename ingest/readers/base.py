@@ -18,6 +18,15 @@ from ingest.records import Document, Entry
 TEMPLATE_TAG = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}")
 # A term given only as a template argument: {% include term_dt.html title="オプション取引" %}.
 TEMPLATE_TERM = re.compile(r"""\{%-?\s*(?:include|render)\b[^%]*?\b(?:title|term|name|word)\s*=\s*["']([^"']+)["'][^%]*-?%\}""")
+# An inline template call whose argument is the text it shows: {{HTTPHeader("Accept")}},
+# {{< glossary_tooltip text="Pod" term_id="pod" >}}, {{ term('API') }}.
+_INLINE_CALL = re.compile(r"""\{\{[<%]?-?\s*[\w.:-]+\s*\(?\s*(?:(?:text|title|term|name)\s*=\s*)?["']([^"']+)["'][^{}]*\}\}""")
+
+
+def render_template_tags(line: str) -> str:
+    """A line with template calls replaced by the text they show, and other template tags removed."""
+    line = _INLINE_CALL.sub(lambda m: m[1], line)
+    return TEMPLATE_TAG.sub("", line)
 
 
 @dataclass(frozen=True, slots=True)

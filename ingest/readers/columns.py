@@ -105,6 +105,21 @@ def content_roles(rows: Sequence[Sequence[str]]) -> list[str] | None:
     return roles
 
 
+def _hiragana(text: str) -> str:
+    return "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in text)
+
+
+def with_other_names(term: str, english: Sequence[str], readings: Sequence[str]) -> str:
+    """The headword as a glossary writes it when it gives more than one name: 「用語（english、よみ）」.
+
+    The headword parser (ingest/terms.py) then gives the English name its language tag and the kana
+    its reading role, exactly as for a headword written that way in running text.
+    """
+    extra = [e for e in english if e and e not in term] + [_hiragana(r).replace(" ", "") for r in readings
+                                                          if r and r not in term]
+    return f"{term}（{'、'.join(extra)}）" if extra else term
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     cells: tuple[str, ...]
@@ -126,7 +141,8 @@ def entries_from_rows(doc: str, rows: Sequence[Row], roles: Sequence[str], layou
         definition = " ".join(values.get("definition", []))
         if not term or not definition or term == definition:
             continue
-        fields = tuple((role, value) for role in ROLES[1:] if role not in ("term", "definition")
+        term = with_other_names(term, values.get("english", []), values.get("reading", []))
+        fields = tuple((role, value) for role in ROLES[1:] if role not in ("term", "definition", "english", "reading")
                        for value in values.get(role, []))
         category = (values.get("category") or [section])[0]
         out.append(Entry(doc, term, row.line_start, definition, (definition,),

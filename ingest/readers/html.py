@@ -16,7 +16,7 @@ import lxml.html
 from lxml import etree
 
 from ingest.markup import join_lines
-from ingest.readers.base import TEMPLATE_TAG, TEMPLATE_TERM, Detection, Reader, Reading, fit_score, suffix
+from ingest.readers.base import TEMPLATE_TAG, TEMPLATE_TERM, Detection, render_template_tags, Reader, Reading, fit_score, suffix
 from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
 from ingest.records import Document, Entry, SourceSpan
 
@@ -34,7 +34,7 @@ def _prepare(doc: Document) -> str:
     out = []
     for line in doc.lines:
         line = TEMPLATE_TERM.sub(lambda m: f"<dt>{m[1]}</dt>", line)
-        out.append(TEMPLATE_TAG.sub("", line))
+        out.append(render_template_tags(line))
     return _XML_DECL.sub("", "\n".join(out))
 
 

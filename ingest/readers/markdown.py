@@ -23,13 +23,15 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ingest.layout import is_kana_row
 from ingest.markup import join_lines
-from ingest.readers.base import TEMPLATE_TAG, TEMPLATE_TERM, Detection, Reader, Reading, fit_score, suffix
+from ingest.readers.base import TEMPLATE_TAG, TEMPLATE_TERM, Detection, render_template_tags, Reader, Reading, fit_score, suffix
 from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
 from ingest.records import Document, Entry, SourceSpan
 
 _PARSER = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(deflist_plugin)
 _COLON_LEAD = re.compile(r"^(?P<head>[^:：。、「」]{1,40}?)\s*[:：]\s*(?P<body>\S.*)$", re.S)
 _SEPARATOR = re.compile(r"^\s*(?:[:：]|[-‐–—]\s|…)\s*")
+# Pandoc/kramdown/Hugo heading attributes: `## 用語 {#anchor .class}`.
+HEADING_ATTRIBUTES = re.compile(r"\s*\{[#.][^{}]*\}\s*$")
 _FRONT_TITLE = re.compile(r"^title\s*:\s*[\"']?(?P<title>.+?)[\"']?\s*$", re.M)
 _FORMAT_EVIDENCE = {"md": 1.0, "markdown": 1.0, "mdx": 1.0, "txt": 0.3, "": 0.3}
 
@@ -100,15 +102,30 @@ def _inline(token: Token) -> tuple[str, str | None, str, int, bool]:
 
 
 def _prepare(doc: Document) -> str:
-    """The source with template noise blanked (line count kept) and template-named terms as bold leads."""
+    """The source with template noise blanked (line count kept) and template-named terms as bold leads.
+
+    A .docx paragraph is a block of its own: its lines are joined with blank lines between them
+    (line n of the document is line 2n-1 of the source; `_from_source` maps back).
+    """
     out = []
     for line in doc.lines:
         if m := TEMPLATE_TERM.search(line):
             line = f"**{m[1].strip()}**"
         elif TEMPLATE_TAG.search(line):
-            line = TEMPLATE_TAG.sub("", line)
+            line = render_template_tags(line)
         out.append(line)
-    return "\n".join(out)
+    return ("\n\n" if doc.source_format == "docx" else "\n").join(out)
+
+
+def _from_source(found: list[Block], doc: Document) -> list[Block]:
+    if doc.source_format != "docx":
+        return found
+    line = lambda n: (n + 1) // 2 if n else n  # noqa: E731
+    for block in found:
+        block.start, block.end, block.rest_start = line(block.start), line(block.end), line(block.rest_start)
+        block.rows = [Row(r.cells, line(r.line_start), line(r.line_end)) for r in block.rows]
+        block.pairs = [(dt, line(dl), dd, line(a), line(b)) for dt, dl, dd, a, b in block.pairs]
+    return found
 
 
 def blocks(doc: Document) -> tuple[list[Block], str | None]:
@@ -131,7 +148,7 @@ def blocks(doc: Document) -> tuple[list[Block], str | None]:
         elif tok.type in ("bullet_list_close", "ordered_list_close"):
             depth -= 1
         elif tok.type == "heading_open":
-            text = _inline(tokens[i + 1])[0]
+            text = HEADING_ATTRIBUTES.sub("", _inline(tokens[i + 1])[0])
             out.append(Block("heading", *span, level=int(tok.tag[1]), text=text))
             i += 3
             continue
@@ -178,7 +195,7 @@ def blocks(doc: Document) -> tuple[list[Block], str | None]:
             i = j + 1
             continue
         i += 1
-    return out, title
+    return _from_source(out, doc), title
 
 
 def _colon_lead(block: Block) -> Block:
@@ -238,7 +255,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     # Bold (or colon) leads: a lead with text after it is one entry (a paragraph lead also takes the
     # plain paragraphs after it); a lead alone on its line owns what follows up to the next lead.
     leads = [n for n, b in enumerate(found) if b.kind in ("para", "item") and n not in claimed
-             and _colon_lead(b).lead is not None and _plausible_lead(b.lead or "")]
+             and b.lead is not None and _plausible_lead(b.lead)]
+    if len(leads) < 2:  # no bold leads: `用語：定義` paragraphs and items state their terms with a colon
+        leads = [n for n, b in enumerate(found) if b.kind in ("para", "item") and n not in claimed
+                 and _colon_lead(b).lead is not None and _plausible_lead(b.lead or "")]
     lead_entries: list[tuple[Entry | None, list[int]]] = []
     if len(leads) >= 2:
         for n in leads:
@@ -272,16 +292,18 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
         counts: dict[int, int] = {}
         for n in bodies:
             counts[found[n].level] = counts.get(found[n].level, 0) + 1
-        term_level = max((lvl for lvl, c in counts.items() if c >= 2), default=0)
+        # The level that names most terms (deeper on a tie); deeper headings with prose are terms too
+        # (### props under ## コンポーネント), shallower ones are sections.
+        term_level = max((lvl for lvl, c in counts.items() if c >= 2), key=lambda lvl: (counts[lvl], lvl), default=0)
         out: list[tuple[Entry | None, list[int]]] = []
         current: str | None = None
         for n, block in enumerate(found):
             if block.kind != "heading":
                 continue
-            if block.level < term_level or n not in bodies:
+            if block.level < term_level or n not in bodies or not term_level:
                 current = block.text if not is_kana_row(block.text) else current
                 continue
-            if block.level == term_level:
+            if block.level >= term_level:
                 pieces = [(found[k].text, found[k].start, found[k].end) for k in bodies[n]]
                 out.append((_entry(doc, block.text, block.start, pieces, sections[n] or current, "md-heading"),
                             [n, *bodies[n]]))

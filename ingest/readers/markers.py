@@ -1,0 +1,115 @@
+"""Glossaries whose headwords are marked lines: ■用語, ●用語, 【用語】, `: 用語` (RD), `; 用語`.
+
+The marker is found, not assumed: the leading symbol that opens at least three short lines, each
+followed by text that is not marked. A marked line owns the lines below it up to the next marked
+line or a heading. Marked lines in a row name one term (`: 再定義` then `: redefinition`): the first
+is the headword, the others its other names. A marked line that carries its own definition after a
+colon (`■クラウド：インターネット経由で…`) is a one-line entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+from ingest.markup import join_lines
+from ingest.readers.base import Detection, Reader, Reading, fit_score, suffix
+from ingest.readers.columns import with_other_names
+from ingest.records import Document, Entry, SourceSpan
+from ingest.terms import clean_label, is_latin
+
+MARKERS = ("■", "□", "●", "○", "◆", "◇", "▼", "▽", "★", "☆", "◎", "▲", "・", ": ", "; ", "【")
+_HEADING = re.compile(r"^\s*(?:#{1,6}\s|={1,6}\s*|[=＝]{2,}|-{3,}$)")
+_INLINE_DEFINITION = re.compile(r"^(?P<head>[^:：。、]{1,40}?)\s*[:：]\s*(?P<body>.{4,})$")
+_FORMAT_EVIDENCE = {"txt": 0.9, "text": 0.9, "rd": 0.9, "": 0.8, "md": 0.4}
+
+
+def _marker(line: str) -> str | None:
+    for marker in MARKERS:
+        if line.startswith(marker):
+            if marker == "【" and "】" not in line[:42]:
+                return None
+            return marker
+    return None
+
+
+def _headword(line: str, marker: str) -> str:
+    text = line[len(marker):] if marker != "【" else line[1:].replace("】", " ", 1)
+    return clean_label(text)
+
+
+@lru_cache(maxsize=16)
+def _read(doc: Document) -> tuple[Reading, Detection]:
+    lines = doc.lines
+    counts = Counter(m for line in lines if (m := _marker(line)))
+    # A marker opens short lines (headwords), with unmarked text after them.
+    best = None
+    for marker, count in counts.most_common():
+        if count < 3:
+            break
+        marked = [i for i, line in enumerate(lines) if _marker(line) == marker]
+        short = sum(1 for i in marked if len(lines[i]) <= 48 or _INLINE_DEFINITION.match(_headword(lines[i], marker)))
+        followed = sum(1 for i in marked if i + 1 < len(lines) and _marker(lines[i + 1]) != marker)
+        if short >= 0.8 * count and followed >= 0.5 * count:
+            best = marker
+            break
+    if best is None:
+        return Reading([], [], "text-markers"), Detection(0.0, ("no marker opens three or more headword lines",))
+    entries: list[Entry] = []
+    section: str | None = None
+    i = 0
+    while i < len(lines):
+        if _marker(lines[i]) != best:
+            if _HEADING.match(lines[i]):
+                section = clean_label(re.sub(r"^[=#\s]+", "", lines[i])) or section
+            i += 1
+            continue
+        head_line = i
+        names = [_headword(lines[i], best)]
+        i += 1
+        while i < len(lines) and _marker(lines[i]) == best and len(lines[i]) <= 48 \
+                and not _INLINE_DEFINITION.match(names[0]):
+            names.append(_headword(lines[i], best))  # `: 再定義` / `: redefinition`
+            i += 1
+        body: list[int] = []
+        first = names[0]
+        if m := _INLINE_DEFINITION.match(first):
+            names[0] = clean_label(m["head"])
+            body_text = [m["body"].strip()]
+            start = head_line
+        else:
+            body_text, start = [], None
+        while i < len(lines) and _marker(lines[i]) != best and not _HEADING.match(lines[i]):
+            if lines[i].strip():
+                body.append(i)
+            i += 1
+        texts = body_text + [lines[n].strip() for n in body]
+        if not names[0] or not texts:
+            continue
+        first_line = start if start is not None else body[0]
+        last_line = body[-1] if body else head_line
+        fields = tuple(("synonyms", n) for n in names[1:] if n and not is_latin(n))
+        headword = with_other_names(names[0], [n for n in names[1:] if n and is_latin(n)], [])
+        entries.append(Entry(doc.name, headword, head_line + 1, join_lines(texts), tuple(texts),
+                             SourceSpan(doc.name, first_line + 1, last_line + 1), section, "text-markers", None,
+                             fields))
+    used = {n for e in entries for n in range(e.span.line_start, e.span.line_end + 1)}
+    used |= {e.headword_line for e in entries if e.headword_line}
+    skipped = [n for n, line in enumerate(lines, 1) if line.strip() and n not in used]
+    evidence = _FORMAT_EVIDENCE.get(suffix(doc), 0.3) if doc.source_format != "xlsx" else 0.0
+    reasons = (f"{counts[best]} lines marked {best.strip()!r}", f"{len(entries)} marked entries")
+    return Reading(entries, skipped, "text-markers"), Detection(fit_score(entries, doc, evidence), reasons, len(entries))
+
+
+class MarkerReader(Reader):
+    name = "markers"
+    description = "marked headword lines (■用語, 【用語】, `: 用語`) over their definitions"
+
+    def detect(self, doc: Document) -> Detection:
+        if doc.source_format == "xlsx":
+            return Detection(0.0, ("spreadsheet rows",))
+        return _read(doc)[1]
+
+    def read(self, doc: Document) -> Reading:
+        return _read(doc)[0]
