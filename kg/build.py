@@ -24,6 +24,7 @@ from kg.config import Settings
 from kg.errors import BuildError, IndexNotReady
 from kg.inputs import build_inputs, glossary_paths
 from kg.store import LABEL_TABLE, GraphStore, write_label_table, write_store
+from search.fit_confidence import calibrate_index
 from search.index import CONCEPT_ROWS_QUERY, build_index, concept_docs_from_rows, read_manifest
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,9 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
         docs = concept_docs(store)
         index_manifest = build_index(docs, embedder, tmp / "index", progress=lambda it: progress(it, "embed"))
         del store
+        on_step("calibrate")
+        # The no-answer model is fitted on this artifact's own definitions (search.fit_confidence).
+        calibration = calibrate_index(tmp / "index", embedder)
         manifest = {
             "version": MANIFEST_VERSION,
             "build_id": build_id,
@@ -112,6 +116,7 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             "counts": {"concepts": len(docs), "quads": quads, "documents": len(report.documents),
                        "relations": report.relations},
             "index": index_manifest,
+            "search": {"confidence": calibration.as_dict()},
             "prefixes": {k: str(v) for k, v in PREFIXES.items()},
         }
         if settings.store != "embedded":  # remote SPARQL store: replace its dataset before publishing (kg.remote)

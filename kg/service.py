@@ -59,6 +59,13 @@ class Service:
                                            document_prefix=self.settings.document_prefix)
         return self._embedder
 
+    @functools.cached_property
+    def english(self):
+        """English -> Japanese through JMdict (None where `make model` has not compiled it)."""
+        from search.english_lexicon import EnglishLexicon
+
+        return EnglishLexicon.open()
+
     def load(self) -> LoadedArtifact:
         """Load the current artifact (or raise IndexNotReady) and make it the one served."""
         path = current_artifact_path(self.settings)
@@ -69,7 +76,8 @@ class Service:
         store = GraphStore(path / "store")
         index = load_index(path / "index")
         threshold = self.settings.search_threshold
-        searcher = Searcher(index, self.embedder, **({"threshold": threshold} if threshold is not None else {}))
+        searcher = Searcher(index, self.embedder, english=self.english,
+                            **({"threshold": threshold} if threshold is not None else {}))
         artifact = LoadedArtifact(path, manifest, store, searcher, LabelLookup(store))
         vocabulary(store)  # the Skosmos views' label cache: built now, not by the first request
         with self._lock:

@@ -29,13 +29,18 @@ _UNHASHED = frozenset({"README.md", "LICENSE", "NOTICE"})
 class JaPretokenizer:
     """Turns Japanese text into space-joined vocabulary keys of a ginza-derived static model."""
 
-    def __init__(self, vocab: Mapping[str, int]) -> None:
+    def __init__(self, vocab: Mapping[str, int], *, sudachi: bool = True) -> None:
         from ingest.tokenize import CONTENT_POS, tokenize
 
         self._vocab = vocab
+        self._sudachi = sudachi  # False only to measure what the UniDic forms alone find
         self._content_pos = CONTENT_POS
         self._tokenize = tokenize
         self._key_cache: dict[tuple[str, str], str | None] = {}
+
+    @property
+    def vocab(self) -> Mapping[str, int]:
+        return self._vocab
 
     def key_of(self, lemma: str, surface: str) -> str | None:
         """Return the first vocabulary form of a word (lemma, surface, NFKC, NFKC-lower), or None."""
@@ -43,8 +48,14 @@ class JaPretokenizer:
             return self._key_cache[(lemma, surface)]
         key: str | None = None
         # ginza keys are Sudachi normalised forms; the UniDic lemma matches most, the surface the
-        # rest (e.g. つながる exists where the lemma 繋がる does not), NFKC fixes full-width Latin.
-        for form in (lemma, surface):
+        # rest (e.g. つながる exists where the lemma 繋がる does not), NFKC fixes full-width Latin, and
+        # Sudachi's own normalised form finds the others (Customer -> カスタマー, 指し -> 差し).
+        forms = [lemma, surface]
+        if self._sudachi:
+            from search.sudachi import normalized_word
+
+            forms += [f for f in (normalized_word(surface), normalized_word(lemma)) if f]
+        for form in forms:
             nfkc = unicodedata.normalize("NFKC", form)
             for candidate in (form, nfkc, nfkc.lower()):
                 if candidate and candidate in self._vocab:
@@ -104,6 +115,37 @@ class Embedder:
             return 1.0
         _, known, total = self._pretokenizer.analyse(text)
         return known / total if total else 0.0
+
+    def vocabulary_hits(self, texts: list[str], *, sudachi: bool = True) -> tuple[int, int]:
+        """(content words that find a vector, content words) over texts, with or without Sudachi's
+        normalised forms as a fallback; (0, 0) for a model that reads raw text."""
+        if self._pretokenizer is None:
+            return 0, 0
+        pretokenizer = JaPretokenizer(self._pretokenizer.vocab, sudachi=sudachi)
+        known = total = 0
+        for text in texts:
+            _, k, t = pretokenizer.analyse(text)
+            known, total = known + k, total + t
+        return known, total
+
+    def word_neighbours(self, lemma: str, surface: str, k: int = 5) -> list[str]:
+        """The k vocabulary words nearest to a word (cosine of word vectors); empty for models without
+        a word table (transformers) or for an unknown word. Used to paraphrase pseudo-queries."""
+        weights = getattr(self._model, "weights", None)
+        if self._pretokenizer is None or weights is None:
+            return []
+        key = self._pretokenizer.key_of(lemma, surface)
+        if key is None:
+            return []
+        if getattr(self, "_unit_rows", None) is None:
+            norms = np.linalg.norm(weights, axis=1, keepdims=True)
+            self._unit_rows = np.divide(weights, norms, out=np.zeros_like(weights), where=norms > 0)
+            self._words = {i: w for w, i in self._model.vocab.items()}
+        row = self._model.vocab[key]
+        similarity = self._unit_rows @ self._unit_rows[row]
+        similarity[row] = -1.0
+        best = np.argpartition(-similarity, k)[:k]
+        return [self._words[int(i)] for i in best[np.argsort(-similarity[best])] if int(i) in self._words]
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
         if isinstance(texts, str):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from search.index import ConceptIndex
 from search.lexical import MATCH_TYPES, READING, analyze
-from search.calibration import Calibration, features
+from search.calibration import PRIOR, Calibration, features
 from search.english import is_english_phrase, stemmed, to_katakana
 from search.normalize import strip_question
 
@@ -23,6 +23,9 @@ DEPTH = 50
 # static embeddings help Recall@5 and carry paraphrases BM25 misses (make eval prints each alone).
 WEIGHTS = {"bm25": 1.0, "ngram": 0.3, "dense": 0.3}
 LABEL_CONFIDENCE = {0: 1.0, 1: 0.97, 2: 0.95, READING: 0.9}
+TRANSLATED_LABEL = 0.9  # weight of a label reached through a JMdict translation of the whole question
+TRANSLATED_PREFIX, PREFIX_AMBIGUITY = 0.75, 2  # a label the translation begins, if at most 2 do
+TRANSLATED_WORDS = 8  # Japanese words of a translated question given to BM25, n-grams and vectors
 # 「チャーンレートの逆にあたる指標」 asks for the antonym of a named concept.
 OPPOSITE_OF = re.compile(r"^(?P<term>.+?)の(?:逆|反対|対義語|反対語)")
 
@@ -50,10 +53,12 @@ class Searcher:
     """Ranks concepts of one ConceptIndex for free-text queries and prefixes."""
 
     def __init__(self, index: ConceptIndex, embedder=None, threshold: float | None = None,
-                 calibration: Calibration | None = None):
+                 calibration: Calibration | None = None, english=None):
         self.index = index
         self.embedder = embedder
-        self.calibration = calibration or Calibration.load()
+        self.english = english  # search.english_lexicon.EnglishLexicon, or None: katakana only
+        # The artifact's own confidence model (fitted when it was built), else a rough prior.
+        self.calibration = calibration or getattr(index, "calibration", None) or PRIOR
         self.threshold = self.calibration.threshold if threshold is None else threshold
 
     def _hit(self, doc_id: int, matched: str, match_type: str, score: float, scores: dict[str, float],
@@ -62,19 +67,54 @@ class Searcher:
         return Hit(doc.uri, doc.pref_label, doc.lang, matched, match_type, score, scores,
                    doc.definitions[0] if doc.definitions else "", score >= threshold)
 
-    def signal_lists(self, query: str, signals: Sequence[str] = SIGNALS) -> dict[str, list[tuple[int, float]]]:
-        """Each signal's ranked (doc, score) list for the query."""
+    def signal_lists(self, query: str, signals: Sequence[str] = SIGNALS,
+                     exclude: frozenset[int] = frozenset()) -> dict[str, list[tuple[int, float]]]:
+        """Each signal's ranked (doc, score) list for the query, without the excluded docs."""
         lists: dict[str, list[tuple[int, float]]] = {}
+        depth = DEPTH + len(exclude)
         if "bm25" in signals:
-            lists["bm25"] = self.index.bm25.search(analyze(query), DEPTH)
+            lists["bm25"] = self.index.bm25.search(analyze(query), depth)
         if "ngram" in signals:
-            lists["ngram"] = self.index.ngrams.search(query, DEPTH)
+            lists["ngram"] = self.index.ngrams.search(query, depth)
         if "dense" in signals and self.embedder is not None and self.index.faiss is not None:
             vector = self.embedder.encode_queries([query])[0]
             share = self.embedder.known_word_share(query)
             # A query the model barely knows gets no dense opinion (it would inject noise).
-            lists["dense"] = self.index.dense_search(vector, DEPTH) if share >= 0.5 else []
+            lists["dense"] = self.index.dense_search(vector, depth) if share >= 0.5 else []
+        if exclude:
+            lists = {name: [(d, v) for d, v in ranked if d not in exclude][:DEPTH] for name, ranked in lists.items()}
         return lists
+
+    def candidates(self, query: str, signals: Sequence[str] = SIGNALS,
+                   exclude: frozenset[int] = frozenset()) -> list[tuple[int, dict[str, float]]]:
+        """(doc, scores) fused by reciprocal rank, best first; scores hold each signal's score, the
+        query-term coverage, how many signals rank the doc in their top 3, and the fused score."""
+        lists = self.signal_lists(query, signals, exclude)
+        fused: dict[int, float] = {}
+        per_signal: dict[int, dict[str, float]] = {}
+        for name, ranked in lists.items():
+            for rank, (doc, score) in enumerate(ranked):
+                fused[doc] = fused.get(doc, 0.0) + WEIGHTS.get(name, 1.0) / (RRF_K + rank + 1)
+                entry = per_signal.setdefault(doc, {"agreement": 0})
+                entry[name] = score
+                entry["agreement"] += rank < 3
+        if not fused:
+            return []
+        coverage = self.index.bm25.coverage(analyze(query))
+        order = sorted(fused, key=lambda d: -fused[d])
+        # lead: how far a concept's BM25 score stands above the best other concept's (a right answer
+        # usually stands out; for a question the glossary cannot answer several concepts tie).
+        bm25 = sorted(((per_signal[d].get("bm25", 0.0), d) for d in order), reverse=True)[:2]
+        out = []
+        for doc in order:
+            own = per_signal[doc].get("bm25", 0.0)
+            other = next((score for score, d in bm25 if d != doc), 0.0)
+            lead = (own - other) / max(own, other) if max(own, other) > 0 else 0.0
+            out.append((doc, {**per_signal[doc], "coverage": float(coverage[doc]), "lead": lead, "rrf": fused[doc]}))
+        return out
+
+    def confidence(self, scores: dict[str, float]) -> float:
+        return self.calibration.probability(features(scores))
 
     def suggest(self, text: str, limit: int = 10, threshold: float | None = None,
                 signals: Sequence[str] = SIGNALS, include_unconfident: bool = False) -> list[Hit]:
@@ -97,6 +137,10 @@ class Searcher:
             # English words for katakana loanwords: 「escalation」 -> エスカレーション.
             variants.append((to_katakana(query), 0.92))
         label_variants = [(variant, weight, False) for variant, weight in variants]
+        translation = self.english.translate(query) if self.english is not None and is_english_phrase(query) else None
+        if translation is not None:
+            # JMdict: 「customer satisfaction」 -> 顧客満足, 顧客満足度 as labels; its words feed the text signals.
+            label_variants += [(form, TRANSLATED_LABEL, False) for form, _weight in translation.labels]
         if is_english_phrase(query) and (stem := stemmed(query)) != query.strip().lower():
             # 「upselling」: the loanword is the stem's (アップセル); asked only if nothing else is a label.
             label_variants.append((to_katakana(stem), 0.88, True))
@@ -108,6 +152,16 @@ class Searcher:
                     seen.add(label_hit.doc)
                     hits.append(self._hit(label_hit.doc, label_hit.label, MATCH_TYPES[label_hit.rank],
                                           LABEL_CONFIDENCE[label_hit.rank] * weight, {"label": weight}, threshold))
+        if translation is not None and not hits:
+            # A translation short of the label's suffix (従業員満足 for 従業員満足度): labels it begins.
+            for form, _weight in translation.labels:
+                found = self.index.labels.prefix(form, limit=PREFIX_AMBIGUITY + 1)
+                if 0 < len(found) <= PREFIX_AMBIGUITY and len(form) >= 2:
+                    for label_hit in found:
+                        if label_hit.doc not in seen:
+                            seen.add(label_hit.doc)
+                            hits.append(self._hit(label_hit.doc, label_hit.label, "translation-prefix",
+                                                  TRANSLATED_PREFIX, {"label": TRANSLATED_PREFIX}, threshold))
         if not hits:
             for variant, weight in variants:
                 for label_hit, similarity in self.index.labels.fuzzy(variant):
@@ -117,24 +171,14 @@ class Searcher:
                         hits.append(self._hit(label_hit.doc, label_hit.label, "fuzzy", confidence,
                                               {"fuzzy": similarity}, threshold))
         text_query = " ".join(v for v, _ in variants)
-        lists = self.signal_lists(text_query, signals)
-        fused: dict[int, float] = {}
-        per_signal: dict[int, dict[str, float]] = {}
-        agreement: dict[int, int] = {}
-        for name, ranked in lists.items():
-            for rank, (doc, score) in enumerate(ranked):
-                fused[doc] = fused.get(doc, 0.0) + WEIGHTS.get(name, 1.0) / (RRF_K + rank + 1)
-                per_signal.setdefault(doc, {})[name] = score
-                agreement[doc] = agreement.get(doc, 0) + (rank < 3)
-        for doc in sorted(fused, key=lambda d: -fused[d]):
+        if translation is not None and translation.words:
+            text_query = " ".join([*(form for form, _ in translation.words[:TRANSLATED_WORDS]), text_query])
+        for doc, scores in self.candidates(text_query, signals):
             if doc in seen:
                 continue
-            scores = per_signal[doc]
-            confidence = self.calibration.probability(features(scores, agreement[doc]))
             # matchedLabel is filled in below, for the rows returned only (at 40k concepts, computing
             # it for every fused candidate was a third of the time of a query).
-            hits.append(self._hit(doc, "", "hybrid", confidence,
-                                  {**scores, "rrf": fused[doc], "agreement": agreement[doc]}, threshold))
+            hits.append(self._hit(doc, "", "hybrid", self.confidence(scores), scores, threshold))
         hits = self._demote_antonyms(hits)
         if not include_unconfident:
             hits = [h for h in hits if h.confident]

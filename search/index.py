@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from ontology.namespace import KGO
+from search.calibration import Calibration
 from search.lexical import ALT, HIDDEN, PREF, BM25Index, CharNgramIndex, LabelIndex, analyze
 
 log = logging.getLogger(__name__)
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-INDEX_VERSION = 2  # 2: lexical indexes saved (lexical.npz, labels.json)
+INDEX_VERSION = 3  # 2: lexical indexes saved (lexical.npz, labels.json); 3: Sudachi variants, calibration.json
 
 # One row per (concept, property, value): labels, definitions and antonym edges, from any SKOS graph.
 CONCEPT_ROWS_QUERY = f"""
@@ -103,6 +104,7 @@ class ConceptIndex:
         else:
             self._build_lexical()
         self.vectors = vectors
+        self.calibration: Calibration | None = None  # the artifact's confidence model, set by load_index
         self.faiss = None
         if vectors is not None and len(vectors):
             import faiss  # heavy import kept out of module import time
@@ -185,4 +187,6 @@ def load_index(index_dir: str | os.PathLike) -> ConceptIndex:
         with np.load(path / "lexical.npz", allow_pickle=False) as saved:
             arrays = {name: saved[name] for name in saved.files}
         lexical = (json.loads((path / "labels.json").read_text(encoding="utf-8")), arrays)
-    return ConceptIndex(docs, vectors, manifest["model_id"], lexical)
+    index = ConceptIndex(docs, vectors, manifest["model_id"], lexical)
+    index.calibration = Calibration.load(path)
+    return index

@@ -15,6 +15,7 @@ import numpy as np
 
 from ingest.tokenize import CONTENT_POS, tokenize
 from search.normalize import loose_key, normalize
+from search.sudachi import normalized_text, normalized_word
 
 PREF, ALT, HIDDEN, READING = 0, 1, 2, 3
 MATCH_TYPES = {PREF: "prefLabel", ALT: "altLabel", HIDDEN: "hiddenLabel", READING: "reading"}
@@ -28,14 +29,24 @@ class LabelHit:
 
 
 def analyze(text: str) -> list[str]:
-    """BM25 terms: content-word lemmas, NFKC-lowercased, plus English origins of loanwords."""
+    """BM25 terms: content-word lemmas, NFKC-lowercased, plus English origins of loanwords, plus
+    Sudachi's spelling where it differs (稼動 also counts as 稼働), so variant spellings meet."""
     terms = []
     for token in tokenize(text):
         if token.pos in CONTENT_POS:
-            terms.append(unicodedata.normalize("NFKC", token.lemma).lower())
+            lemma = unicodedata.normalize("NFKC", token.lemma).lower()
+            terms.append(lemma)
             if token.origin:
                 terms.append(token.origin.lower())
+            variant = normalized_word(token.surface)
+            if variant is not None and (variant := unicodedata.normalize("NFKC", variant).lower()) != lemma:
+                terms.append(variant)
     return terms
+
+
+def variant_key(text: str) -> str:
+    """Loose key of the Sudachi spelling: シュミレーション -> シミュレーション, 稼動率 -> 稼働率."""
+    return loose_key(normalized_text(normalize(text)))
 
 
 def reading_key(text: str) -> str:
@@ -187,6 +198,25 @@ class BM25Index:
         return {**self.postings.arrays("bm25"), "bm25_idf": self.idf_values, "bm25_norm": self.norm,
                 "bm25_k1": np.asarray(self.k1), "bm25_b": np.asarray(self.b)}
 
+    def coverage(self, terms: Sequence[str]) -> np.ndarray:
+        """Per document, the idf-weighted share of the distinct query terms it contains (0..1).
+
+        A term no document contains weighs as much as the rarest indexed term: a question about
+        something the glossary never mentions should not look covered.
+        """
+        covered = np.zeros(self.size, dtype=np.float32)
+        unseen = math.log(1 + (self.size + 0.5) / 1.5)
+        total = 0.0
+        for t in set(terms):
+            i = self.postings.row.get(t)
+            if i is None:
+                total += unseen
+                continue
+            idf = float(self.idf_values[i])
+            total += idf
+            covered[self.postings.get(t)[0]] += idf
+        return covered / total if total else covered
+
     def search(self, terms: Sequence[str], k: int = 50) -> list[tuple[int, float]]:
         scores = np.zeros(self.size, dtype=np.float32)
         for t in set(terms):
@@ -206,7 +236,7 @@ class LabelIndex:
         self.prefix_keys: list[tuple[str, int, str, int]] = []  # (key, doc, label, rank)
 
     def add(self, doc: int, label: str, rank: int) -> None:
-        keys = {loose_key(label)}
+        keys = {loose_key(label), variant_key(label)}
         if rank != READING and re.search(r"[\u4e00-\u9fff]", label):
             keys.add(reading_key(label))
         for key in keys:
@@ -265,6 +295,8 @@ class LabelIndex:
 
     def lookup(self, text: str) -> list[LabelHit]:
         hits = list(self.by_key.get(loose_key(text), ()))
+        if not hits:  # a variant spelling: シュミレーション for シミュレーション
+            hits = [LabelHit(h.doc, h.label, max(h.rank, READING)) for h in self.by_key.get(variant_key(text), ())]
         # A kana query, or a kanji one written with a homophone (稼動率 for 稼働率, 放棄呼律 for 放棄呼率),
         # meets the label through its UniDic reading.
         if not hits and re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text):

@@ -1,30 +1,63 @@
-"""`kg eval search`: Recall@1/@5, MRR per query kind, and no-answer precision/recall, per signal and fused."""
+"""`kg eval search`: R@1, R@5, MRR, English R@1 and negatives rejected, per kind and per glossary.
+
+Bundled queries (data/gold/queries.jsonl) are asked of the served artifact. Third-party queries
+(data/gold/queries_dev.jsonl) are asked of an artifact built from their glossary alone, as anyone
+who runs `kg build` on their own file gets, with its own confidence model. No parameter is fitted on
+these queries: the confidence model comes from each artifact's own definitions. The one number the
+report does tune on queries, a global threshold, is chosen leave-one-glossary-out: the threshold
+that scores a glossary's queries was picked on the other glossaries' queries only.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.evaluation.common import table
-from search.calibration import Calibration, features, fit
-from search.hybrid import Searcher
 from search.normalize import loose_key
 
-CONFIGS = {
-    "bm25": ("bm25",),
-    "ngram": ("ngram",),
-    "dense": ("dense",),
-    "fused": ("bm25", "ngram", "dense"),
-}
+KINDS = ("paraphrase", "question", "keyword", "english", "acronym", "variant", "negative")
+NEGATIVE_KINDS = frozenset({"negative", "unanswerable"})  # "unanswerable": the older name
+SIGNAL_CONFIGS = {"bm25": ("bm25",), "ngram": ("ngram",), "dense": ("dense",), "fused": ("bm25", "ngram", "dense")}
+DEPTH = 10
 
 
-def load_queries(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+@dataclass(frozen=True)
+class Query:
+    """One line of a query file: {id, query, kind, relevant[], split, glossary}."""
+
+    id: str
+    text: str
+    kind: str
+    relevant: tuple[str, ...]
+    split: str = "dev"
+    glossary: str | None = None  # file name of the glossary the query is about
+
+    @property
+    def negative(self) -> bool:
+        return self.kind in NEGATIVE_KINDS or not self.relevant
 
 
-def gold_definitions(gold_dir: Path, corpus_dir: Path) -> dict[str, set[str]]:
+def load_queries(path: Path) -> list[Query]:
+    """Read a query file; a malformed line is a ValueError naming the file and line."""
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            out.append(Query(str(row["id"]), str(row["query"]), str(row["kind"]), tuple(row.get("relevant") or ()),
+                             str(row.get("split", "dev")), row.get("glossary")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a query line ({exc})") from exc
+    return out
+
+
+def gold_definitions(gold_dir: Path, doc_dirs: Sequence[Path]) -> dict[str, set[str]]:
     """Label key -> opening text of every gold entry that the label names (headword or alternative).
 
     Lets the search evaluation find the concept that holds an entry even when extraction did not
@@ -34,163 +67,199 @@ def gold_definitions(gold_dir: Path, corpus_dir: Path) -> dict[str, set[str]]:
     if not gold_dir.exists():
         return out
     for path in sorted(gold_dir.glob("*.jsonl")):
-        lines = (corpus_dir / (path.stem + ".txt")).read_text(encoding="utf-8").split("\n")
         for row in path.read_text(encoding="utf-8").splitlines():
+            if not row.strip():
+                continue
             entry = json.loads(row)
-            opening = lines[entry["lines"][0] - 1].strip()[:20]
+            source = next((d / entry["doc"] for d in doc_dirs if (d / entry.get("doc", "")).is_file()), None)
+            if source is None:
+                continue
+            lines = source.read_text(encoding="utf-8", errors="replace").split("\n")
+            opening = lines[entry["lines"][0] - 1].strip()[:20] if entry.get("lines") else ""
             for name in [entry["headword"], *entry.get("headword_alternatives", []), *entry.get("alt_labels", [])]:
-                out[loose_key(name)].add(opening)
+                if opening:
+                    out[loose_key(name)].add(opening)
     return out
 
 
-_GOLD_DEFINITIONS: dict[str, set[str]] = {}
-
-
-def _relevant_docs(searcher: Searcher, labels: list[str]) -> set[str]:
+def relevant_uris(index, labels: Iterable[str], gold: dict[str, set[str]]) -> set[str]:
+    """Concepts that answer a query: a label (after normalisation) or a gold entry's definition matches."""
     keys = {loose_key(label) for label in labels}
-    openings = set().union(*(_GOLD_DEFINITIONS.get(k, set()) for k in keys)) if keys else set()
+    if not keys:
+        return set()
+    openings = set().union(*(gold.get(k, set()) for k in keys))
     uris = set()
-    for doc in searcher.index.docs:
+    for doc in index.docs:
         names = [*doc.pref_labels.values(), *(t for t, _ in doc.alt_labels), *doc.hidden_labels]
-        if keys & {loose_key(n) for n in names} or any(d[:20] in openings for d in doc.definitions):
+        if keys & {loose_key(n) for n in names} or any(d.strip()[:20] in openings for d in doc.definitions):
             uris.add(doc.uri)
     return uris
 
 
-def use_gold_definitions(gold_dir: Path, corpus_dir: Path) -> None:
-    _GOLD_DEFINITIONS.clear()
-    _GOLD_DEFINITIONS.update(gold_definitions(gold_dir, corpus_dir))
-
-
 @dataclass
 class Outcome:
-    kind: str
-    split: str
-    rank: int | None  # 1-based rank of the first relevant hit among confident ones
-    answered: bool  # any confident hit at all
-    unanswerable: bool
-    top_score: float
+    """What the searcher answered: its top hits as (confidence, relevant?) in the order returned."""
+
+    query: Query
+    hits: list[tuple[float, bool]]
+    artifact_threshold: float
+
+    def rank(self, threshold: float) -> int | None:
+        confident = [ok for score, ok in self.hits if score >= threshold]
+        return next((i + 1 for i, ok in enumerate(confident) if ok), None)
+
+    def answered(self, threshold: float) -> bool:
+        return any(score >= threshold for score, _ in self.hits)
 
 
-def run(searcher: Searcher, queries: list[dict], signals: tuple[str, ...], use_labels: bool,
-        threshold: float) -> list[Outcome]:
+def ask(searcher, queries: Sequence[Query], gold: dict[str, set[str]], signals=SIGNAL_CONFIGS["fused"],
+        labels: bool = True) -> list[Outcome]:
     outcomes = []
     for q in queries:
-        relevant = _relevant_docs(searcher, q["relevant"]) if q["relevant"] else set()
-        hits = searcher.suggest(q["query"], limit=10, threshold=threshold, signals=signals,
+        relevant = relevant_uris(searcher.index, q.relevant, gold)
+        hits = searcher.suggest(q.text, limit=DEPTH, threshold=searcher.threshold, signals=signals,
                                 include_unconfident=True)
-        if not use_labels:
+        if not labels:
             hits = [h for h in hits if h.match_type == "hybrid"]
-        confident = [h for h in hits if h.score >= threshold]
-        rank = next((i + 1 for i, h in enumerate(confident) if h.uri in relevant), None)
-        outcomes.append(Outcome(q["kind"], q["split"], rank, bool(confident), not q["relevant"],
-                                hits[0].score if hits else 0.0))
+        outcomes.append(Outcome(q, [(h.score, h.uri in relevant) for h in hits], searcher.threshold))
     return outcomes
 
 
-def summarize(outcomes: list[Outcome]) -> dict[str, float]:
-    answerable = [o for o in outcomes if not o.unanswerable]
-    unanswerable = [o for o in outcomes if o.unanswerable]
+Threshold = Callable[[Outcome], float]
+
+
+def at_artifact_threshold(outcome: Outcome) -> float:
+    return outcome.artifact_threshold
+
+
+def summarize(outcomes: Sequence[Outcome], threshold: Threshold = at_artifact_threshold) -> dict[str, float]:
+    answerable = [o for o in outcomes if not o.query.negative]
+    negatives = [o for o in outcomes if o.query.negative]
+    english = [o for o in answerable if o.query.kind == "english"]
+    ranks = [o.rank(threshold(o)) for o in answerable]
     n = max(1, len(answerable))
-    silent = [o for o in outcomes if not o.answered]
     return {
-        "R@1": sum(1 for o in answerable if o.rank == 1) / n,
-        "R@5": sum(1 for o in answerable if o.rank and o.rank <= 5) / n,
-        "MRR": sum(1 / o.rank for o in answerable if o.rank) / n,
-        "noans P": (sum(1 for o in silent if o.unanswerable) / len(silent)) if silent else 1.0,
-        "noans R": (sum(1 for o in unanswerable if not o.answered) / len(unanswerable)) if unanswerable else 1.0,
-        "n": len(answerable),
+        "n": len(outcomes),
+        "R@1": sum(r == 1 for r in ranks) / n,
+        "R@5": sum(bool(r) and r <= 5 for r in ranks) / n,
+        "MRR": sum(1 / r for r in ranks if r) / n,
+        "English R@1": (sum(o.rank(threshold(o)) == 1 for o in english) / len(english)) if english else float("nan"),
+        "negatives rejected": (sum(not o.answered(threshold(o)) for o in negatives) / len(negatives)
+                               if negatives else float("nan")),
     }
 
 
-def best_threshold(searcher: Searcher, queries: list[dict]) -> float:
-    """Threshold that maximises R@1 on answerable plus no-answer recall (dev queries only)."""
-    dev = [q for q in queries if q["split"] == "dev"]
-    outcomes = run(searcher, dev, CONFIGS["fused"], True, 0.0)
-    scores_by_query = []
-    for q, o in zip(dev, outcomes, strict=True):
-        scores_by_query.append((o, q))
-    best, best_value = 0.0, -1.0
-    for step in range(0, 100):
-        t = step / 100
-        value = 0.0
-        for o, _ in scores_by_query:
-            if o.unanswerable:
-                value += o.top_score < t
-            else:
-                value += o.rank == 1 and o.top_score >= t
-        if value > best_value:
-            best, best_value = t, value
-    return best
+def _objective(outcomes: Sequence[Outcome], t: float) -> float:
+    """Right first answers plus rejected negatives, each side weighed by its share (balanced)."""
+    answerable = [o for o in outcomes if not o.query.negative]
+    negatives = [o for o in outcomes if o.query.negative]
+    right = sum(o.rank(t) == 1 for o in answerable) / max(1, len(answerable))
+    rejected = sum(not o.answered(t) for o in negatives) / max(1, len(negatives))
+    return right + rejected
 
 
-def report(searcher: Searcher, queries: list[dict]) -> str:
-    """Ranking quality per signal (no threshold), then the end-to-end system at its threshold."""
-    out = []
-    threshold = searcher.threshold
-    for split in ("dev", "heldout"):
-        chosen = [q for q in queries if q["split"] == split]
-        rows = []
-        for name, signals in CONFIGS.items():
-            for use_labels in (False, True):
-                ranking = summarize(run(searcher, chosen, signals, use_labels, 0.0))
-                gated = summarize(run(searcher, chosen, signals, use_labels, threshold))
-                label = f"labels + {name}" if use_labels else name
-                rows.append([label, *(f"{ranking[k]:.3f}" for k in ("R@1", "R@5", "MRR")),
-                             f"{gated['R@1']:.3f}", f"{gated['noans P']:.3f}", f"{gated['noans R']:.3f}"])
-        out.append(f"## search — split: {split} ({len(chosen)} queries; confidence threshold {threshold:.2f})\n")
-        out.append(table(["signals", "R@1", "R@5", "MRR", "R@1 at threshold", "no-answer P", "no-answer R"], rows))
-        by_kind: dict[str, list[Outcome]] = defaultdict(list)
-        gated_by_kind: dict[str, list[Outcome]] = defaultdict(list)
-        for o in run(searcher, chosen, CONFIGS["fused"], True, 0.0):
-            by_kind[o.kind].append(o)
-        for o in run(searcher, chosen, CONFIGS["fused"], True, threshold):
-            gated_by_kind[o.kind].append(o)
-        kind_rows = []
-        for kind, items in sorted(by_kind.items()):
-            s, g = summarize(items), summarize(gated_by_kind[kind])
-            kind_rows.append([kind, str(len(items)), *(f"{s[k]:.3f}" for k in ("R@1", "R@5", "MRR")),
-                              f"{g['R@1']:.3f}", f"{g['noans R']:.3f}"])
-        out.append("\nper query kind (labels + fused):")
-        out.append(table(["kind", "n", "R@1", "R@5", "MRR", "R@1 at threshold", "no-answer R"], kind_rows))
-        out.append("")
-    return "\n".join(out)
+def leave_one_glossary_out(outcomes: Sequence[Outcome]) -> dict[str | None, float]:
+    """Per glossary, the global threshold that is best on every other glossary's queries."""
+    glossaries = sorted({o.query.glossary for o in outcomes}, key=str)
+    grid = [step / 100 for step in range(0, 100)]
+    chosen = {}
+    for g in glossaries:
+        others = [o for o in outcomes if o.query.glossary != g]
+        chosen[g] = max(grid, key=lambda t: (_objective(others, t), -t)) if others else 0.0
+    return chosen
 
 
-def failures(searcher: Searcher, queries: list[dict], split: str = "heldout") -> list[str]:
+KEYS = ("R@1", "R@5", "MRR", "English R@1", "negatives rejected")
+
+
+def _cells(summary: dict[str, float]) -> list[str]:
+    return [str(summary["n"]), *("–" if summary[k] != summary[k] else f"{summary[k]:.3f}" for k in KEYS)]
+
+
+def report_set(title: str, outcomes: Sequence[Outcome], signal_rows: list[list[str]] | None = None) -> str:
+    """Overall, per kind and per glossary tables for one query set."""
+    logo = leave_one_glossary_out(outcomes)
+    tuned: Threshold = lambda o: logo[o.query.glossary]  # noqa: E731
+    thresholds = sorted({round(o.artifact_threshold, 3) for o in outcomes})
+    out = [f"## search — {title}: {len(outcomes)} queries, {len({o.query.glossary for o in outcomes})} glossaries",
+           f"artifact confidence thresholds (fitted on each artifact's own definitions): {thresholds}", ""]
+    out.append(table(["threshold", "n", *KEYS], [
+        ["artifact's own (no query used)", *_cells(summarize(outcomes))],
+        ["global, tuned leave-one-glossary-out", *_cells(summarize(outcomes, tuned))],
+        ["none (ranking only)", *_cells(summarize(outcomes, lambda _o: 0.0))],
+    ]))
+    by_kind: dict[str, list[Outcome]] = defaultdict(list)
+    by_glossary: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by_kind["negative" if o.query.negative else o.query.kind].append(o)
+        by_glossary[o.query.glossary or "(none)"].append(o)
+    out += ["", "per kind, at the artifact's threshold:"]
+    out.append(table(["kind", "n", *KEYS], [[k, *_cells(summarize(v))] for k, v in sorted(by_kind.items())]))
+    out += ["", "per glossary, at the artifact's threshold (LOGO threshold in brackets):"]
+    out.append(table(["glossary", "n", *KEYS],
+                     [[f"{g} ({logo.get(None if g == '(none)' else g, 0.0):.2f})", *_cells(summarize(v))]
+                      for g, v in sorted(by_glossary.items())]))
+    if signal_rows:
+        out += ["", "ranking by signal (threshold none):"]
+        out.append(table(["signals", "R@1", "R@5", "MRR"], signal_rows))
+    return "\n".join(out) + "\n"
+
+
+def signal_rows(searcher, queries: Sequence[Query], gold: dict[str, set[str]]) -> list[list[str]]:
+    rows = []
+    for name, signals in SIGNAL_CONFIGS.items():
+        for labels in (False, True):
+            s = summarize(ask(searcher, queries, gold, signals, labels), lambda _o: 0.0)
+            rows.append([f"labels + {name}" if labels else name, *(f"{s[k]:.3f}" for k in ("R@1", "R@5", "MRR"))])
+    return rows
+
+
+def failures(outcomes: Sequence[Outcome], searcher_of: Callable[[Outcome], object]) -> list[str]:
+    """One line per query answered wrongly at the artifact's threshold."""
     lines = []
-    for q in (q for q in queries if q["split"] == split):
-        hits = searcher.suggest(q["query"], limit=5)
-        relevant = _relevant_docs(searcher, q["relevant"]) if q["relevant"] else set()
+    for o in outcomes:
+        q = o.query
+        searcher = searcher_of(o)
+        hits = searcher.suggest(q.text, limit=1)
         top = hits[0] if hits else None
-        ok = (top is None) if not q["relevant"] else (top is not None and top.uri in relevant)
+        ok = (top is None) if q.negative else o.rank(o.artifact_threshold) == 1
         if not ok:
-            lines.append(f"{q['id']} [{q['kind']}] {q['query']} -> {top.pref_label if top else '(no answer)'}"
-                         f" (want {', '.join(q['relevant']) or 'no answer'})")
+            lines.append(f"{q.id} [{q.kind}] {q.glossary or ''}: {q.text} -> "
+                         f"{top.pref_label if top else '(no answer)'} (want {', '.join(q.relevant) or 'no answer'})")
     return lines
 
 
-def calibrate(searcher: Searcher, queries: list[dict]) -> Calibration:
-    """Fit the confidence model and the no-answer threshold on the dev split only."""
-    dev = [q for q in queries if q["split"] == "dev"]
-    x, y, rows = [], [], []
-    for q in dev:
-        relevant = _relevant_docs(searcher, q["relevant"]) if q["relevant"] else set()
-        hits = searcher.suggest(q["query"], limit=10, include_unconfident=True)
-        hybrid = next((h for h in hits if h.match_type == "hybrid"), None)
-        if hybrid is not None and (not hits or hits[0] is hybrid):
-            x.append(features(hybrid.scores, int(hybrid.scores.get("agreement", 0))))
-            y.append(int(hybrid.uri in relevant))
-        rows.append((q, relevant))
-    calibration = Calibration(fit(x, y), 0.5)
-    best, best_value = 0.5, -1
-    for step in range(5, 96):
-        candidate = Calibration(calibration.weights, step / 100)
-        trial = Searcher(searcher.index, searcher.embedder, calibration=candidate)
-        value = 0
-        for q, relevant in rows:
-            hits = trial.suggest(q["query"], limit=1)
-            value += (not hits) if not q["relevant"] else bool(hits and hits[0].uri in relevant)
-        if value > best_value:
-            best, best_value = step / 100, value
-    return Calibration(calibration.weights, best)
+def vector_hit_report(searcher) -> str:
+    """Share of the definitions' content words that find a vector in the static model, looked up by
+    UniDic forms alone and with Sudachi's normalised forms as well."""
+    embedder = searcher.embedder
+    texts = [d for doc in searcher.index.docs for d in doc.definitions]
+    if embedder is None or not texts:
+        return "vector hit rate: no static word model or no definitions"
+    before = embedder.vocabulary_hits(texts, sudachi=False)
+    after = embedder.vocabulary_hits(texts, sudachi=True)
+    if not before[1]:
+        return "vector hit rate: the model reads raw text (no word vocabulary)"
+    return (f"vector hit rate over {len(texts)} definitions' content words: UniDic forms {before[0] / before[1]:.4f} "
+            f"({before[0]}/{before[1]}), with Sudachi normalised forms {after[0] / after[1]:.4f} ({after[0]}/{after[1]})\n")
+
+
+def build_glossary_artifacts(settings, glossaries: Iterable[str], doc_dirs: Sequence[Path], data_root: Path,
+                             embedder, log: Callable[[str], None] = lambda _m: None) -> dict[str, object]:
+    """One artifact per third-party glossary, built as `kg build FILE` builds it, under data_root/<stem>.
+
+    Returns glossary file name -> Searcher. The served artifact and the package are never touched.
+    """
+    from kg.build import build_artifact
+    from kg.service import Service
+
+    searchers = {}
+    for name in sorted(glossaries):
+        path = next((d / name for d in doc_dirs if (d / name).is_file()), None)
+        if path is None:
+            raise ValueError(f"glossary {name!r} named by the queries is not in {', '.join(map(str, doc_dirs))}")
+        scoped = dataclasses.replace(settings, data_dir=data_root / Path(name).stem, store="embedded")
+        log(f"building {name}")
+        build_artifact(scoped, [path], embedder=embedder)
+        searchers[name] = Service(scoped, embedder=embedder).artifact.searcher
+    return searchers

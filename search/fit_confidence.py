@@ -1,0 +1,136 @@
+"""Fit an artifact's no-answer model on pseudo-queries made from its own definitions.
+
+Positives: a stretch of one definition sentence with every label of its concept taken out (people
+describe a term without naming it). Negatives: the same pseudo-query asked with its concept left
+out of the ranking, so the top hit is a near miss in the same field, which is what a real
+unanswerable question looks like. No query written by anyone and no other glossary is involved, so
+the model fits any glossary the project has never seen.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+
+from ingest.tokenize import CONTENT_POS, tokenize
+from search.calibration import Calibration, choose_threshold, features, fit
+
+_SENTENCE_END = re.compile(r"(?<=[。．！？!?])|\n")
+_BRACKETS = re.compile(r"[「」『』（）()【】\[\]]")
+MIN_QUERY_CHARS = 6
+SWAP, DROP = 0.5, 0.2  # per content word: swapped for a near word, dropped
+MIN_EXAMPLES = 30  # fewer positives than this: keep the prior rather than fit noise
+# Share of near misses the threshold must reject: above the 0.8 the service promises, since real
+# near misses share fewer words with the glossary than a sentence taken out of it does.
+MIN_REJECTED = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class PseudoQuery:
+    text: str
+    target: int  # index of the concept it was made from
+
+
+def _strip_labels(sentence: str, labels: list[str]) -> str:
+    for label in sorted({lab for lab in labels if lab}, key=len, reverse=True):
+        sentence = sentence.replace(label, "")
+    return _BRACKETS.sub("", sentence).strip(" 、。：:は")
+
+
+def _paraphrase(tokens, rng: random.Random, neighbours) -> str:
+    """Content words swapped for a near word of the vector model or dropped, the rest kept: people
+    ask with their own words, so a pseudo-query that copies the definition would be too easy."""
+    words = []
+    for token in tokens:
+        if token.pos in CONTENT_POS:
+            roll = rng.random()
+            if roll < SWAP:
+                near = neighbours(token.lemma, token.surface)
+                if near:
+                    words.append(rng.choice(near[:3]))
+                    continue
+            elif roll < SWAP + DROP:
+                continue
+        words.append(token.surface)
+    return "".join(words).strip(" 、。")
+
+
+def pseudo_queries(index, limit: int = 300, seed: int = 0, neighbours=None) -> list[PseudoQuery]:
+    """Up to limit pseudo-queries, one per sampled concept with a definition (deterministic for a seed).
+
+    neighbours(lemma, surface) -> near words; without it content words are only dropped, never swapped.
+    """
+    rng = random.Random(seed)
+    neighbours = neighbours or (lambda _lemma, _surface: [])
+    with_definitions = [i for i, doc in enumerate(index.docs) if doc.definitions]
+    rng.shuffle(with_definitions)
+    out: list[PseudoQuery] = []
+    for i in with_definitions:
+        if len(out) >= limit:
+            break
+        doc = index.docs[i]
+        labels = [*doc.pref_labels.values(), *(t for t, _ in doc.alt_labels), *doc.hidden_labels]
+        sentences = [s for d in doc.definitions for s in _SENTENCE_END.split(d)]
+        sentences = [s for s in (_strip_labels(s, labels) for s in sentences) if len(s) >= MIN_QUERY_CHARS]
+        if not sentences:
+            continue
+        tokens = tokenize(rng.choice(sentences))
+        # A contiguous stretch of about 60 % of the words: a user recalls part of a description.
+        size = max(3, round(len(tokens) * rng.uniform(0.4, 0.8)))
+        start = rng.randrange(0, max(1, len(tokens) - size + 1))
+        text = _paraphrase(tokens[start : start + size], rng, neighbours)
+        if len(text) >= MIN_QUERY_CHARS:
+            out.append(PseudoQuery(text, i))
+    return out
+
+
+def fit_confidence(searcher, limit: int = 300, seed: int = 0, min_rejected: float = MIN_REJECTED) -> Calibration:
+    """The artifact's confidence model: logistic weights and a no-answer threshold, with how they were fitted."""
+    from search.calibration import PRIOR
+
+    embedder = searcher.embedder
+    queries = pseudo_queries(searcher.index, limit, seed, embedder.word_neighbours if embedder is not None else None)
+    x: list[list[float]] = []
+    y: list[int] = []
+    answered: list[tuple[list[float], bool]] = []  # top hit with the concept present: right or not
+    missing: list[list[float]] = []  # top hit with the concept left out: must be rejected
+    for q in queries:
+        ranked = searcher.candidates(q.text)
+        if ranked:
+            doc, scores = ranked[0]
+            vector = features(scores)
+            x.append(vector)
+            y.append(int(doc == q.target))
+            answered.append((vector, doc == q.target))
+        ranked = searcher.candidates(q.text, exclude=frozenset({q.target}))
+        if ranked:
+            vector = features(ranked[0][1])
+            x.append(vector)
+            y.append(0)
+            missing.append(vector)
+    positives = sum(y)
+    if positives < MIN_EXAMPLES or len(y) - positives < MIN_EXAMPLES:
+        return Calibration(PRIOR.weights, PRIOR.threshold, fit={"source": "prior", "pseudo_queries": len(queries),
+                                                                 "reason": "too few definitions to fit on"})
+    model = Calibration(fit(x, y), 0.5)
+    right = [model.probability(v) for v, ok in answered if ok]
+    near_misses = [model.probability(v) for v in missing]
+    threshold = choose_threshold(right, near_misses, min_rejected)
+    return Calibration(model.weights, threshold, fit={
+        "source": "pseudo-queries from the artifact's definitions",
+        "pseudo_queries": len(queries), "seed": seed, "min_rejected": min_rejected,
+        "top_hit_right": round(sum(ok for _, ok in answered) / max(1, len(answered)), 4),
+        "right_kept": round(sum(p >= threshold for p in right) / max(1, len(right)), 4),
+        "near_misses_rejected": round(sum(p < threshold for p in near_misses) / max(1, len(near_misses)), 4),
+    })
+
+
+def calibrate_index(index_dir, embedder) -> Calibration:
+    """Fit the confidence model of the index saved in index_dir and save it beside the index."""
+    from search.hybrid import Searcher
+    from search.index import load_index
+
+    calibration = fit_confidence(Searcher(load_index(index_dir), embedder))
+    calibration.save(index_dir)
+    return calibration
