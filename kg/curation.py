@@ -41,12 +41,13 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from ingest.terms import is_acronym
 from kg.config import Settings
-from kg.errors import IndexNotReady, InvalidRequest, NotFound
+from kg.errors import IndexNotReady, InvalidRequest
 from ontology.namespace import KGO, LEXINFO, SKOSXL
 
 log = logging.getLogger(__name__)
 
 LOG_NAME = "curations.jsonl"
+INGESTED = "ingested.nq"  # in each artifact: its graph as ingested, before any decision
 ACTIONS = ("confirm", "rename", "choose", "merge", "split", "relate", "unrelate", "reject")
 RELATION_TYPES = ("synonym", "antonym", "related", "abbreviation", "broader")
 CONCEPT_RELATIONS = ("antonym", "related", "broader")  # the target is a concept
@@ -210,7 +211,7 @@ def append_decisions(settings: Settings, decisions: Sequence[Decision]) -> None:
 def definition_key(file: str, text: str) -> str:
     """The source glossary plus the definition text with width, case of kana forms and spacing normalised."""
     norm = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-    return hashlib.sha1(f"{file}\x1f{norm}".encode()).hexdigest()[:16]
+    return hashlib.sha1(f"{file}\x1f{norm}".encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def _value(term) -> str:
@@ -404,8 +405,10 @@ def _merge(ed: Editor, c, t) -> None:
 
 
 def split_iri(ed: Editor, c, keys: Iterable[str]) -> ox.NamedNode:
-    digest = hashlib.sha1("\x1f".join(["split", *sorted(keys)]).encode()).hexdigest()[:12]
-    return ox.NamedNode(ed.base + f"concept/c{digest}")
+    """The new concept's IRI, in the vocabulary of the concept split, from the definitions it takes along."""
+    digest = hashlib.sha1("\x1f".join(["split", *sorted(keys)]).encode(), usedforsecurity=False).hexdigest()[:12]
+    cut = c.value.rfind("concept/")
+    return ox.NamedNode((c.value[:cut] if cut > 0 else ed.base) + f"concept/c{digest}")
 
 
 def _split(ed: Editor, c, source: str, label: str, lang: str) -> ox.NamedNode:
@@ -451,8 +454,8 @@ def _relate(ed: Editor, c, kind: str, t, text: str | None) -> None:
         if not any(o.value == text for o in ed.objects(c, ALT)):
             ed.add(c, ALT, literal)
         if kind == "abbreviation":
-            xl = ox.NamedNode(ed.base + "label/l" + hashlib.sha1(f"curated\x1f{c.value}\x1f{text}".encode())
-                              .hexdigest()[:12])
+            digest = hashlib.sha1(f"curated\x1f{c.value}\x1f{text}".encode(), usedforsecurity=False).hexdigest()
+            xl = ox.NamedNode(ed.base + "label/l" + digest[:12])
             ed.add(c, XL_ALT, xl)
             ed.add(xl, T_TYPE, XL_LABEL)
             ed.add(xl, T_TYPE, ABBREVIATION)
@@ -583,7 +586,8 @@ class Unapplied:
     reason: str
 
     def line(self) -> str:
-        return f"curation {self.id} ({self.action} <{self.concept}> by {self.who} at {self.when}) not applied: {self.reason}"
+        return (f"curation {self.id} ({self.action} <{self.concept}> by {self.who} at {self.when}) "
+                f"not applied: {self.reason}")
 
 
 @dataclass
@@ -604,15 +608,16 @@ class CurationReport:
         return [u.line() for u in self.unapplied] + [f"curation log {d}" for d in self.damaged]
 
 
-def apply_log(store_path: Path, settings: Settings) -> CurationReport:
-    """Apply every logged decision, in order, to the store of an artifact being built."""
+def apply_log(store_path: Path, settings: Settings, base: str | None = None) -> CurationReport:
+    """Apply every logged decision, in order, to the store of an artifact being built. base: the default
+    vocabulary's base IRI (the curation graph and the curators are named under it)."""
     contents = read_log(settings)
     report = CurationReport(decisions=len(contents.decisions), damaged=contents.damaged)
     if not contents.decisions:
         return report
     store = ox.Store(str(store_path))
     try:
-        apply_decisions(Editor(store, _base(settings)), contents.decisions, report)
+        apply_decisions(Editor(store, base or _base(settings)), contents.decisions, report)
         store.flush()
     finally:
         del store
@@ -633,8 +638,10 @@ def apply_decisions(ed: Editor, decisions: Iterable[Decision], report: CurationR
             report.remapped.append({"id": d.id, "from": d.concept, "to": touched[0].value})
 
 
-def _base(settings: Settings) -> str:
-    base = settings.base_iri
+def _base(settings: Settings, manifest: dict | None = None) -> str:
+    base = (manifest or {}).get("base_iri") or settings.base_iri
+    if not base:
+        raise IndexNotReady("no base IRI: the served artifact's manifest names none and KG_BASE_IRI is unset")
     return base if base.endswith(("/", "#")) else base + "/"
 
 
@@ -726,9 +733,6 @@ def prepare_decision(ed: Editor, request: dict, who: str, now: str | None = None
     """Resolve and check a parsed request against the graph in `ed`, apply it there, and return the decision
     with its state before and after. CurationRejected when it names nothing or would change nothing."""
     c = _concept_arg(ed, request["concept"], "concept")
-    if not c.value.startswith(ed.base):
-        raise CurationRejected(f"<{c.value}> belongs to a loaded vocabulary, not this one; only this vocabulary's "
-                               "concepts can be curated")
     action = request["action"]
     extra: dict = {}
     target_node = None
@@ -765,6 +769,12 @@ def prepare_decision(ed: Editor, request: dict, who: str, now: str | None = None
     for name in ("label", "lang", "source"):
         if request.get(name) is not None:
             extra[name] = request[name]
+    if action in ("rename", "choose", "split"):
+        lang = request.get("lang") or "ja"
+        for other in ed.subjects(PREF, ox.Literal(request["label"], language=lang)):
+            if other != c and ed.is_concept(other):
+                raise CurationRejected(f"「{request['label']}」 already names <{other.value}>; two concepts with one "
+                                       "name cannot be told apart: merge them instead")
     before = ed.snapshot(c)
     decision = Decision(id=uuid.uuid4().hex, action=action, concept=c.value, who=who,
                         when=now or datetime.now(UTC).isoformat(timespec="seconds"), keys=ed.keys(c),
@@ -797,11 +807,106 @@ class CurationResult:
     unapplied: list[Unapplied]
 
 
+def republish(settings: Settings, embedder=None, on_step=lambda _step: None):
+    """A new artifact: the served one's ingested graph with the whole log applied, made current.
+
+    Callers hold the build lock. Glossaries are not read again and the search calibration is kept: a
+    decision changes names and relations, not the definitions the calibration was fitted on. Store,
+    label table and index are all rebuilt from the curated graph in the new artifact, so suggest,
+    lookup, pages, SPARQL and export agree from the moment it is published. An artifact from before
+    curation existed (no ingested graph saved) is rebuilt the long way, with kg.build.build_artifact.
+    """
+    import shutil
+    import time
+
+    from kg.build import (
+        MANIFEST_VERSION,
+        build_artifact,
+        concept_docs,
+        current_artifact_path,
+        prune,
+        publish,
+        read_artifact_manifest,
+    )
+    from kg.store import LABEL_TABLE, GraphStore, write_label_table, write_store
+    from search.index import build_index
+
+    current = current_artifact_path(settings)
+    if current is None or not (current / INGESTED).is_file():
+        return build_artifact(settings, embedder=embedder, on_step=on_step)
+    if embedder is None:
+        from search.embedder import load_embedder
+
+        embedder = load_embedder(settings.embedding_model, query_prefix=settings.query_prefix,
+                                 document_prefix=settings.document_prefix)
+    started = time.perf_counter()
+    previous = read_artifact_manifest(current)
+    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    tmp = settings.artifacts_dir / f".tmp-{build_id}"
+    try:
+        tmp.mkdir(parents=True)
+        on_step("store")
+        shutil.copyfile(current / INGESTED, tmp / INGESTED)
+        quads = write_store(tmp / "store", (tmp / INGESTED).read_bytes())
+        external = [v["graph"] for v in previous.get("vocabularies", []) if v.get("graph")]
+        if external:  # loaded vocabularies (kg load): copied as served, decisions never touch them
+            served = ox.Store.read_only(str(current / "store"))
+            store = ox.Store(str(tmp / "store"))
+            for graph in external:
+                store.bulk_extend(served.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+            store.flush()
+            quads = len(store)
+            del store, served
+        on_step("curation")
+        report = apply_log(tmp / "store", settings, _base(settings, previous))
+        on_step("index")
+        write_label_table(tmp / "store", tmp / LABEL_TABLE)
+        graph = GraphStore(tmp / "store")
+        docs = concept_docs(graph)
+        quads = graph.count_triples()
+        del graph
+        index_manifest = build_index(docs, embedder, tmp / "index")
+        for kept in (current / "index").iterdir():  # what build_index does not make (the search calibration)
+            if kept.is_file() and not (tmp / "index" / kept.name).exists():
+                shutil.copyfile(kept, tmp / "index" / kept.name)
+        if (current / "report.json").is_file():
+            shutil.copyfile(current / "report.json", tmp / "report.json")
+        manifest = {**previous, "version": MANIFEST_VERSION, "build_id": build_id,
+                    "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "build_seconds": round(time.perf_counter() - started, 2),
+                    "counts": {**previous.get("counts", {}), "concepts": len(docs), "quads": quads},
+                    "index": index_manifest, "curations": report.summary(), "republished_from": current.name}
+        if settings.store != "embedded":
+            from kg.remote import replace_remote_dataset
+
+            on_step("remote store")
+            manifest["remote_store_quads"] = replace_remote_dataset(settings.store, own_quads(tmp / "store", external))
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        final = settings.artifacts_dir / build_id
+        os.rename(tmp, final)
+        publish(settings, final)
+        prune(settings)
+        on_step("done")
+        return Republished(final, manifest, report)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@dataclass
+class Republished:
+    """What republish made (the fields of kg.build.BuildResult that a curation needs)."""
+
+    path: Path
+    manifest: dict
+    curations: CurationReport
+
+
 def curate(settings: Settings, body, who: str, *, embedder=None, wait_s: float | None = 30.0) -> CurationResult:
     """Check, log (fsync) and publish one decision: when this returns, the served artifact shows it."""
     import time
 
-    from kg.build import current_artifact_path, read_artifact_manifest, republish
+    from kg.build import current_artifact_path, read_artifact_manifest
     from kg.documents import build_lock, log_event
 
     request = parse_request(body)
@@ -814,7 +919,7 @@ def curate(settings: Settings, body, who: str, *, embedder=None, wait_s: float |
         external = [v.get("graph", "") for v in manifest.get("vocabularies", [])]
         served = ox.Store.read_only(str(path / "store"))
         try:
-            ed = Editor(working_copy(served, external), _base(settings))
+            ed = Editor(working_copy(served, external), _base(settings, manifest))
         finally:
             del served
         decision = prepare_decision(ed, request, who)
@@ -831,7 +936,7 @@ def import_decisions(settings: Settings, records: Sequence[dict], *, embedder=No
                      wait_s: float | None = 600.0) -> tuple[int, int, object]:
     """Append decisions from another installation (skipping ids already logged) and publish. Returns
     (added, skipped, build result or None when nothing was new)."""
-    from kg.build import current_artifact_path, republish
+    from kg.build import current_artifact_path
     from kg.documents import build_lock
 
     decisions = []
@@ -879,11 +984,6 @@ def read_records(path: Path) -> list[dict]:
     return out
 
 
-def concept_or_404(ed: Editor, value: str) -> ox.NamedNode:
-    try:
-        return _concept_arg(ed, value, "concept")
-    except CurationRejected as exc:
-        raise NotFound(str(exc)) from exc
 
 
 def own_quads(store_path: Path, skip_graphs: Iterable[str] = ()) -> bytes:
