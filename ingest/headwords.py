@@ -11,14 +11,59 @@ from typing import Any
 from dataclasses import dataclass
 
 from ingest.gojuon import LATIN, collation_key, is_ordered
-from ingest.records import Entry, Label, LabelKind, Relation, RelationKind, Term
+from ingest.lexicon import ReverseDictionary
+from ingest.profile import current_profile
+from ingest.records import Entry, HeadwordCandidate, Label, LabelKind, Relation, RelationKind, Term
 from ingest.terms import ParsedName, clean_label, definition_subject, is_acronym, label_key, label_lang, parse_name
 
 # Below this confidence a recovered headword is kept as a candidate label, visibly.
 CONFIDENT = 0.5
-TITLE_TERM = re.compile(
-    r"^(?:コールセンター(?:における|の|で重要な)?|コールセンター業界の)?(?P<term>.+?)\s*(?:とは|って何)[?？]?"
-)
+# What joins a title's topic phrase to the term: 「<topic>における」「<topic>の」「<topic>業界の」.
+TITLE_JOINERS = r"(?:における|の|で重要な|業界の|では|で)?"
+TITLE_TAIL = r"\s*(?:とは|って何)[?？]?"
+
+
+def title_topics(titles: Sequence[str]) -> tuple[str, ...]:
+    """Phrases a document's article titles open with: the profile's, and the one learned here.
+
+    The learned one is the longest opening that at least half of the titles (three or more)
+    share, such as the domain word of a blog's series 「<domain>における…とは?」.
+    """
+    topics = list(current_profile().strings("headwords", "title_prefixes"))
+    titles = [t.strip() for t in titles if t and t.strip()]
+    if len(titles) >= 3:
+        counts: Counter[str] = Counter()
+        for title in set(titles):
+            for n in range(2, min(12, len(title)) + 1):
+                counts[title[:n]] += 1
+        shared = [p for p, c in counts.items() if c * 2 >= len(set(titles)) and c >= 3
+                  and re.match(r"[\u30a0-\u30ff\u4e00-\u9fffA-Za-z]+$", p)]
+        if shared:
+            topics.append(max(shared, key=len))
+    return tuple(dict.fromkeys(topics))
+
+
+def title_term(title: str, topics: Sequence[str] = ()) -> ParsedName | None:
+    """The term an article title names: 「<topic>におけるACW(平均後処理時間)とは?…」."""
+    opening = "|".join(re.escape(t) for t in sorted(topics, key=len, reverse=True))
+    prefix = f"(?:(?:{opening}){TITLE_JOINERS})?" if opening else ""
+    m = re.match(f"^{prefix}(?P<term>.+?){TITLE_TAIL}", title.strip())
+    if not m:
+        if not opening:
+            return None
+        topic = re.match(f"^(?:{opening})(?:における|の)(?P<term>[A-Za-z\u30a0-\u30ff\u4e00-\u9fff]+?)(?:の|例文|とは)",
+                         title.strip())
+        return parse_name(topic["term"]) if topic else None
+    term = m["term"].strip()
+    term = re.sub(r"の(?:違い|意味|重要性)$", "", term)
+    if "と" in term and not re.search(r"[(（]", term):
+        # 「輸入と輸出の違い」: the first of a compared pair.
+        term = term.split("と")[0]
+    if " " in term and not re.search(r"[(（]", term):
+        term = term.split()[-1]
+    if "の" in term and not re.search(r"[(（]", term):
+        term = term.rsplit("の", 1)[-1]
+    return parse_name(term)
 
 
 def labels_from_relations(relations: Sequence[Relation]) -> list[Label]:
@@ -38,27 +83,6 @@ def labels_from_relations(relations: Sequence[Relation]) -> list[Label]:
                 labels.append(Label(target, label_lang(target) if not is_acronym(target) else "en",
                                     LabelKind.ABBREVIATION))
     return labels
-
-
-TITLE_TOPIC = re.compile(r"^(?:コールセンター(?:における|の))(?P<term>[A-Za-z\u30a0-\u30ff\u4e00-\u9fff]+?)(?:の|例文|とは)")
-
-
-def title_term(title: str) -> ParsedName | None:
-    """The term an article title names: 「コールセンターにおけるACW(平均後処理時間)とは?…」."""
-    m = TITLE_TERM.match(title.strip())
-    if not m:
-        topic = TITLE_TOPIC.match(title.strip())
-        return parse_name(topic["term"]) if topic else None
-    term = m["term"].strip()
-    term = re.sub(r"の(?:違い|意味|重要性)$", "", term)
-    if "とアウトバウンド" in term or "と" in term and not re.search(r"[(（]", term):
-        # 「インバウンドとアウトバウンドの違い」: the first of a compared pair.
-        term = term.split("と")[0]
-    if " " in term and not re.search(r"[(（]", term):
-        term = term.split()[-1]
-    if "の" in term and not re.search(r"[(（]", term):
-        term = term.rsplit("の", 1)[-1]
-    return parse_name(term)
 
 
 def stated_term(entry: Entry, relations: Sequence[Relation]) -> Term:
@@ -86,7 +110,7 @@ def stated_term(entry: Entry, relations: Sequence[Relation]) -> Term:
 
 
 def _without_self(pref: str, relations: Sequence[Relation]) -> tuple[Relation, ...]:
-    """Drop relations from a term to its own name: 「インバウンドとアウトバウンドの違い」 under インバウンド."""
+    """Drop relations from a term to its own name: 「輸入と輸出の違い」 under 輸入."""
     own = label_key(pref)
     # A synonym equal to the name stays: for a bare definition it is often what named the term.
     return tuple(r for r in relations
@@ -145,7 +169,7 @@ class DefinitionMatcher:
         return best
 
 
-# Compound terms may hold okurigana (待ち呼, 問い合わせ) but never a particle (コールセンターの離職率).
+# Compound terms may hold okurigana (問い合わせ, 取り扱い) but never a particle (会社の離職率).
 _NAME = r"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff](?:[A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff/]|[ちりしきいえけせめれじび](?=[\u4e00-\u9fff]))*"
 # A later sentence that talks about the defined term: 「…。放棄呼率は、…」「適切なリスクマネジメントを実施する」.
 MENTION = re.compile(
@@ -157,32 +181,46 @@ MENTION = re.compile(
 DEFINED_AS = re.compile(r"(?:こと|もの)を[「『]?(?P<name>" + _NAME + r")[」』]?と(?:いう|言う|呼ぶ)")
 QUOTED_SUBJECT = re.compile(r"^[「『](?P<name>[^「」『』]{2,30})[」』]\s*(?:は|とは)")
 # Sentence subjects that are generic words, never the defined term.
-MENTION_STOP = frozenset({"業務内容", "企業", "顧客", "お客様", "数値", "これ", "それ", "担当者", "目的", "場合",
-                          "電話", "スタッフ", "管理者", "システム", "一般", "具体", "主", "基本"})
+# Domain nouns of the same kind (a sector's "customer", "staff") come from the profile.
+MENTION_STOP = frozenset({"数値", "これ", "それ", "目的", "場合", "一般", "具体", "主", "基本"})
+
+
+def _mention_stop() -> frozenset[str]:
+    return MENTION_STOP | frozenset(current_profile().strings("headwords", "mention_stop"))
 # Candidate scores by evidence, before the document-order and similarity adjustments.
 TITLE, QUOTED, MENTIONED, SELF_ALT, SELF_EXPANSION, SELF_ABBREVIATION = 0.9, 0.85, 0.75, 0.7, 0.45, 0.4
 POOL_BASE = 0.2
 ORDER_BONUS, ORDER_PENALTY = 0.1, 0.25
 # Candidates scoring below this carry no weight in the gojūon chain.
 ORDER_FLOOR = 0.3
+# A glossary is taken to be in gojūon order when one proposed name per entry lines up for this
+# share of its entries (a shuffled list of 50 lines up about a quarter).
+ORDER_CHAIN_SHARE, ORDER_MIN_ENTRIES = 0.45, 10
 DENSE_WEIGHT = 0.15
+# Lexicon words proposed per bare definition, and candidates kept for the review queue.
+LEXICON_LIMIT, CANDIDATES_KEPT = 10, 8
+# Lexicon words are guesses from meaning alone: any name the text or another glossary gives outranks them.
+LEXICON_WEIGHT = 0.6
+LEXICON_CONFIDENCE = 0.15
 
 
-def subject_mentions(definition: str) -> list[tuple[str, bool]]:
+def subject_mentions(definition: str, topics: Sequence[str] = ()) -> list[tuple[str, bool]]:
     """Names a bare definition talks about after its first sentence: 「…指標。放棄呼率は、…」.
 
     Each name comes with whether it opens its sentence (the strongest position for a topic).
     """
+    stop = _mention_stop()
     rest = definition.split("。", 1)[1] if "。" in definition else ""
     text = "。" + rest
     out = []
     for m in MENTION.finditer(text):
         name = m["name"]
-        if len(name) < 2 or name.endswith("的") or name in MENTION_STOP:
+        if len(name) < 2 or name.endswith("的") or name in stop:
             continue
         before = text[: m.start()].rstrip("「『")
-        opening = before.endswith("。") or re.search(r"。(?:コールセンター(?:の|における|では)|適切な|[^。、]{0,6}、)$",
-                                                     before) is not None
+        lead = "|".join(re.escape(t) for t in topics)
+        lead = f"(?:{lead})(?:の|における|では)|" if lead else ""
+        opening = before.endswith("。") or re.search(f"。(?:{lead}適切な|[^。、]{{0,6}}、)$", before) is not None
         out.append((name, opening))
     return out
 
@@ -192,19 +230,20 @@ class Candidate:
     score: float
     evidence: str
     name: ParsedName
+    detail: str = ""  # why, in words a curator reads (「compound: 保留+率 (率≈割合)」)
 
 
-def own_candidates(entry: Entry, labels: list[Label]) -> list[Candidate]:
-    """Headword candidates found in the entry's own text and title."""
+def own_candidates(entry: Entry, labels: list[Label], topics: Sequence[str] = ()) -> list[Candidate]:
+    """Headword candidates found in the entry's own text and title (`topics`: see title_topics)."""
     out: list[Candidate] = []
-    if entry.title and (parsed := title_term(entry.title)):
+    if entry.title and (parsed := title_term(entry.title, topics)):
         out.append(Candidate(TITLE, "article_title", parsed))
     if (m := QUOTED_SUBJECT.match(entry.definition)) and (parsed := parse_name(m["name"])):
         out.append(Candidate(QUOTED, "self_reference", parsed))
     for m in DEFINED_AS.finditer(entry.definition):
-        if m["name"] not in MENTION_STOP and (parsed := parse_name(m["name"])):
+        if m["name"] not in _mention_stop() and (parsed := parse_name(m["name"])):
             out.append(Candidate(QUOTED, "self_reference", parsed))
-    for name, opening in subject_mentions(entry.definition)[:3]:
+    for name, opening in subject_mentions(entry.definition, topics)[:3]:
         if parsed := parse_name(name):
             out.append(Candidate(MENTIONED if opening else MENTIONED - 0.2, "subject_mention", parsed))
     for label in labels:
@@ -219,13 +258,38 @@ def own_candidates(entry: Entry, labels: list[Label]) -> list[Candidate]:
 Similarity = Callable[[Sequence[str], Sequence[str]], Any]
 
 
+_DEFAULT_LEXICON = object()
+
+
+def _lexicon_candidates(entry: Entry, found: list[Candidate], lexicon: ReverseDictionary | None) -> list[Candidate]:
+    """Real words the definition may name, after the text's own candidates."""
+    if lexicon is None:
+        return []
+    exclude = [c.name.pref for c in found]
+    out = []
+    for cand in lexicon.candidates(entry.definition, exclude=exclude, limit=LEXICON_LIMIT):
+        if parsed := parse_name(cand.label):
+            out.append(Candidate(round(cand.score * LEXICON_WEIGHT, 3), "lexicon", parsed, cand.evidence))
+    return out
+
+
 def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: Sequence[Term],
-                      similarity: Similarity | None = None) -> list[Term]:
-    """Terms for bare definitions: own evidence, other glossaries' definitions, and gojūon order."""
+                      similarity: Similarity | None = None, lexicon: Any = _DEFAULT_LEXICON) -> list[Term]:
+    """Terms for bare definitions: own evidence, other glossaries' definitions, lexicon words and gojūon order.
+
+    `lexicon` is a ReverseDictionary; by default the one over the compiled JMdict (none without it).
+    """
+    if lexicon is _DEFAULT_LEXICON:
+        lexicon = _default_lexicon(similarity) if bare else None
     by_doc: dict[str, list[tuple[Entry, Sequence[Relation], list[Label], list[Candidate]]]] = defaultdict(list)
+    titles: dict[str, list[str]] = defaultdict(list)
+    for entry, _ in bare:
+        if entry.title:
+            titles[entry.doc].append(entry.title)
+    topics = {doc: title_topics(doc_titles) for doc, doc_titles in titles.items()}
     for entry, relations in bare:
         labels = labels_from_relations(relations)
-        by_doc[entry.doc].append((entry, relations, labels, own_candidates(entry, labels)))
+        by_doc[entry.doc].append((entry, relations, labels, own_candidates(entry, labels, topics.get(entry.doc, ()))))
     # Confidently named bare entries help name their twins in the other bare glossary.
     anchors = [Term(e, max(c, key=lambda x: x.score).name.pref, "ja", (), tuple(r),
                     max(c, key=lambda x: x.score).score, "anchor")
@@ -243,8 +307,14 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
         ordered = is_ordered([k for k in keys if k])
         candidates_of = []
         for entry, _, _, candidates in items:
-            candidates_of.append(
-                [*candidates, *_pool_candidates(entry, pool, lexical, dense.get(entry.definition) if dense else None)])
+            found = [*candidates, *_pool_candidates(entry, pool, lexical, dense.get(entry.definition) if dense else None)]
+            candidates_of.append([*found, *_lexicon_candidates(entry, found, lexicon)])
+        if not ordered:
+            # Too few sure names to see the order: it shows when one name per entry, taken from
+            # the text's and other glossaries' proposals, lines up for far more entries than chance.
+            chain = _order_chain([[c for c in found if c.evidence != "lexicon"] for found in candidates_of])
+            named = sum(1 for found in candidates_of if any(c.evidence != "lexicon" for c in found))
+            ordered = named >= ORDER_MIN_ENTRIES and len(chain) >= ORDER_CHAIN_SHARE * named
         windows = order_windows(candidates_of) if ordered else [None] * len(items)
         for (entry, relations, labels, _), found, window in zip(items, candidates_of, windows, strict=True):
             scored = []
@@ -254,12 +324,27 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
                 if window is not None and key and not key.startswith(LATIN):
                     inside = (window[0] is None or window[0] <= key) and (window[1] is None or key <= window[1])
                     score += ORDER_BONUS if inside else -ORDER_PENALTY * (0.4 if cand.evidence == "article_title" else 1)
-                scored.append(Candidate(min(score, 0.95), cand.evidence, cand.name))
+                scored.append(Candidate(max(0.01, min(score, 0.95)), cand.evidence, cand.name, cand.detail))
             out.append(_term_from(entry, relations, labels, scored))
     return out
 
 
 def order_windows(candidates_of: list[list[Candidate]]) -> list[tuple[str | None, str | None]]:
+    """The gojūon range each entry's headword must fall in: bounded by the order chain's names."""
+    chain = _order_chain(candidates_of)
+    windows: list[tuple[str | None, str | None]] = []
+    before: str | None = None
+    for i in range(len(candidates_of)):
+        windows.append((before, None))
+        before = chain.get(i, before)
+    after: str | None = None
+    for i in range(len(candidates_of) - 1, -1, -1):
+        windows[i] = (windows[i][0], after)
+        after = chain.get(i, after)
+    return windows
+
+
+def _order_chain(candidates_of: list[list[Candidate]]) -> dict[int, str]:
     """The gojūon range each entry's headword must fall in, from the best order-consistent naming.
 
     A weighted longest non-decreasing chain over every entry's candidates (a candidate's weight is
@@ -307,16 +392,7 @@ def order_windows(candidates_of: list[list[Candidate]]) -> list[tuple[str | None
     while last is not None:
         chain[nodes[last][0]] = nodes[last][1]
         last = back[last]
-    windows: list[tuple[str | None, str | None]] = []
-    before: str | None = None
-    for i in range(len(candidates_of)):
-        windows.append((before, None))
-        before = chain.get(i, before)
-    after: str | None = None
-    for i in range(len(candidates_of) - 1, -1, -1):
-        windows[i] = (windows[i][0], after)
-        after = chain.get(i, after)
-    return windows
+    return chain
 
 
 def _pool_candidates(entry: Entry, pool: Sequence[Term], lexical: DefinitionMatcher | None,
@@ -349,26 +425,47 @@ def _pool_candidates(entry: Entry, pool: Sequence[Term], lexical: DefinitionMatc
 
 def _term_from(entry: Entry, relations: Sequence[Relation], labels: list[Label], candidates: list[Candidate]) -> Term:
     if not candidates:
-        snippet = re.split(r"[、。]", entry.definition)[0][:24]
-        candidates = [Candidate(0.05, "none", ParsedName(f"(見出し語不明) {snippet}", "ja", ()))]
-    best = max(candidates, key=lambda c: c.score)
-    if best.evidence == "other_glossary" and best.score < CONFIDENT:
-        # A weak match with another glossary's entry must not merge two concepts: keep it visible
-        # as a candidate label of a concept of its own.
-        snippet = re.split(r"[、。]", entry.definition)[0][:24]
-        placeholder = Candidate(best.score, "candidate", ParsedName(f"(見出し語不明) {snippet}", "ja", ()))
-        candidates = [placeholder, *(c for c in candidates if c is not placeholder)]
-        best = placeholder
+        # Nothing proposes a name (no lexicon installed, no cue in the text): the definition's
+        # opening noun phrase is still a real phrase a curator can confirm or replace.
+        phrase = _opening_phrase(entry.definition)
+        candidates = [Candidate(0.05, "definition_phrase", ParsedName(phrase, label_lang(phrase), ()),
+                                "the definition's opening noun phrase")]
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    best = ranked[0]
     all_labels = list(best.name.labels) + labels
-    if best.evidence != "none":
-        kind = LabelKind.ALT if best.score >= CONFIDENT else LabelKind.CANDIDATE
-        for other in candidates:
-            if other is best:
-                continue
-            if other.evidence == "other_glossary" or other.score < CONFIDENT:
-                all_labels.append(Label(other.name.pref, other.name.pref_lang, LabelKind.CANDIDATE))
-            else:
-                all_labels.append(Label(other.name.pref, other.name.pref_lang, kind))
+    kind = LabelKind.ALT if best.score >= CONFIDENT else LabelKind.CANDIDATE
+    for other in ranked[1:]:
+        if other.evidence in ("other_glossary", "lexicon", "definition_phrase") or other.score < CONFIDENT:
+            all_labels.append(Label(other.name.pref, other.name.pref_lang, LabelKind.CANDIDATE))
+        else:
+            all_labels.append(Label(other.name.pref, other.name.pref_lang, kind))
+    shown: dict[str, HeadwordCandidate] = {}
+    for cand in ranked:
+        key = label_key(cand.name.pref)
+        if key and key not in shown:
+            why = f"{cand.evidence}: {cand.detail}" if cand.detail else cand.evidence
+            shown[key] = HeadwordCandidate(cand.name.pref, cand.name.pref_lang, round(cand.score, 3), why)
+    # The score ranks candidates; the confidence says how often a name so found is right. A word
+    # proposed by the lexicon alone was right for about one bare entry in ten on the gold.
+    confidence = min(best.score, LEXICON_CONFIDENCE) if best.evidence in ("lexicon", "definition_phrase") else best.score
     return Term(entry, best.name.pref, best.name.pref_lang, _dedupe(best.name.pref, all_labels),
                 _without_self(best.name.pref, relations),
-                round(best.score, 3), best.evidence)
+                round(confidence, 3), best.evidence, tuple(shown.values())[:CANDIDATES_KEPT])
+
+
+_OPENING = re.compile(r"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff][A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff・]{1,15}")
+
+
+def _opening_phrase(definition: str) -> str:
+    m = _OPENING.search(definition)
+    return m.group(0) if m else definition.strip()[:16]
+
+
+def _default_lexicon(similarity: Similarity | None) -> ReverseDictionary | None:
+    global _LEXICON
+    if _LEXICON is None:
+        _LEXICON = ReverseDictionary.open_default() or False
+    return _LEXICON.with_similarity(similarity) if _LEXICON else None
+
+
+_LEXICON: ReverseDictionary | bool | None = None

@@ -105,6 +105,35 @@ class JMdict:
             priority=tuple(json.loads(priority)),
         )
 
+    def glosses_with_words(self, words: list[str], limit: int = 2000) -> list[tuple[int, int, str]]:
+        """(entry id, sense index, gloss) for glosses holding any of the English `words`."""
+        terms = [w.replace('"', "") for w in words if w.replace('"', "").strip()]
+        if not terms:
+            return []
+        query = " OR ".join(f'"{w}"' for w in terms)
+        try:
+            return self._db.execute(
+                "SELECT gloss.id, gloss.sense, gloss.text FROM gloss_fts JOIN gloss ON gloss.rowid = gloss_fts.rowid "
+                "WHERE gloss_fts MATCH ? LIMIT ?",
+                (query, limit),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+
+    def gloss_word_count(self, word: str) -> int:
+        """How many glosses hold the English word (its document frequency, for weighting)."""
+        term = word.replace('"', "").strip()
+        if not term:
+            return 0
+        try:
+            return self._db.execute("SELECT count(*) FROM gloss_fts WHERE gloss_fts MATCH ?",
+                                    (f'"{term}"',)).fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+    def entries_by_id(self, ids: list[int]) -> dict[int, JMEntry]:
+        return self._entries_by_id(ids)
+
     def _entries_by_id(self, ids: list[int]) -> dict[int, JMEntry]:
         found: dict[int, JMEntry] = {}
         for start in range(0, len(ids), 500):

@@ -48,6 +48,9 @@ class IRIs:
     def label(self, concept_key: str, text: str, lang: str) -> URIRef:
         return self.ns[f"label/l{_hash(concept_key, text, lang)}"]
 
+    def candidate(self, concept_key: str, text: str) -> URIRef:
+        return self.ns[f"candidate/k{_hash(concept_key, text)}"]
+
     def extraction(self, *parts: str) -> URIRef:
         return self.ns[f"extraction/x{_hash(*parts)}"]
 
@@ -166,6 +169,8 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
         vocab.add((c, SKOS.prefLabel, pref))
         vocab.add((c, KGO.headwordConfidence, Literal(round(concept.headword_confidence, 3), datatype=XSD.decimal)))
         vocab.add((c, KGO.headwordEvidence, Literal(concept.headword_evidence)))
+        vocab.add((c, KGO.headwordStatus, Literal(headword_status(concept))))
+        _add_candidates(vocab, iris, concept, c)
         for doc in concept.sources if concept.defined else ():
             vocab.add((c, KGO.definedIn, iris.document(doc)))
         if not concept.defined:
@@ -218,6 +223,38 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
                                        evidence=relation.evidence, pattern=relation.pattern,
                                        confidence=relation.confidence)
     return ds
+
+
+def headword_status(concept: Concept) -> str:
+    """"stated" when a glossary gives the name (as a headword or a relation's target), else "recovered".
+
+    "confirmed" is a curator's decision, stated over this by the curation log.
+    """
+    return "stated" if concept.headword_evidence in ("headword", "relation_target") else "recovered"
+
+
+def _add_candidates(vocab, iris: IRIs, concept: Concept, c: URIRef) -> None:
+    """Every name proposed for a recovered headword, with its score and evidence, for review.
+
+    <concept> kgo:headwordCandidate <candidate/k…> .
+    <candidate/k…> a kgo:HeadwordCandidate ; kgo:candidateText "…"@ja ; kgo:candidateScore 0.43 ;
+        kgo:candidateEvidence "lexicon: jmdict: …" ; kgo:candidateRank 1 .   # rank 1 = the prefLabel
+    """
+    seen: set[tuple[str, str]] = set()
+    rank = 0
+    for term in concept.terms:
+        for cand in term.candidates:
+            if (cand.label, cand.lang) in seen:
+                continue
+            seen.add((cand.label, cand.lang))
+            rank += 1
+            node = iris.candidate(concept.key, f"{cand.label}@{cand.lang}")
+            vocab.add((c, KGO.headwordCandidate, node))
+            vocab.add((node, RDF.type, KGO.HeadwordCandidate))
+            vocab.add((node, KGO.candidateText, Literal(cand.label, lang=cand.lang)))
+            vocab.add((node, KGO.candidateScore, Literal(round(cand.score, 3), datatype=XSD.decimal)))
+            vocab.add((node, KGO.candidateEvidence, Literal(cand.evidence)))
+            vocab.add((node, KGO.candidateRank, Literal(rank)))
 
 
 def _stated_labels(concept: Concept) -> dict[tuple[str, str], URIRef]:

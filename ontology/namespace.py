@@ -28,6 +28,13 @@ class KGO(DefinedNamespace):
     headwordEvidence: URIRef
     candidateLabel: URIRef
     headwordStatus: URIRef
+    headwordCandidate: URIRef
+    HeadwordCandidate: URIRef
+    candidateText: URIRef
+    candidateScore: URIRef
+    candidateEvidence: URIRef
+    candidateRank: URIRef
+    headwordStatus: URIRef
     Curation: URIRef
     action: URIRef
     curates: URIRef

@@ -109,6 +109,7 @@ SHAPE_DEFECTS = {
     "ExtractionSource": _set(EX.x1, DCTERMS.source, EX.nowhere),
     "DocumentFile": _drop(EX.doc, KGO.fileName),
     "DocumentChecksum": _set(EX.doc, KGO.sha256, Literal("abc")),
+    "HeadwordStatus": _add((EX.a, KGO.headwordStatus, Literal("guessed"))),
 }
 # ... and per qSKOS-style / skosify check, with the severity it reports.
 CHECK_DEFECTS = {

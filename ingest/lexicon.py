@@ -1,0 +1,271 @@
+"""Headword candidates beyond the text: a reverse dictionary over JMdict and UniDic.
+
+A bare definition often names its term nowhere (「モニタリングの結果を照合し評価基準をすり合わせる」
+is キャリブレーション). Two generators propose real words for it:
+
+- compounds: a word of the definition joined to the definition's genus or to a short word that
+  JMdict glosses like it (「保留をかけたコール数の割合」 -> 保留 + 率, since 率 and 割合 share
+  the gloss "rate"): how Japanese builds most technical terms;
+- loanwords and compounds from JMdict whose English glosses the definition's words cover
+  (「不満、苦情のこと」: 苦情 "complaint" -> クレーム "(general) complaint"), the definition's
+  words being put into English through JMdict and the loanword origins UniDic records.
+
+Each candidate is scored against the definition (its morphemes and glosses, and the cosine of the
+definition with the candidate under the embedding model when one is given) and keeps a short
+evidence string. Scores stay below what the text's own evidence earns, so text candidates win
+when they exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ingest.jmdict import JMdict, JMdictMissing, JMEntry, normalise_gloss, priority_rank
+from ingest.tokenize import Token, tokenize
+
+log = logging.getLogger(__name__)
+
+# (queries, documents) -> len(queries) x len(documents) cosines, as in ingest.headwords.
+Similarity = Callable[[Sequence[str], Sequence[str]], Any]
+
+# Nouns that end a Japanese definition without saying what kind of thing it defines (「…のこと」
+# 「…を示す数値」): the genus is the noun before them.
+GENERIC_GENUS = frozenset({"こと", "もの", "事", "物", "の", "ため", "為", "数値", "値", "指標", "一つ", "1つ", "ひとつ",
+                           "総称", "意味", "言葉", "用語", "場合", "際", "等", "など", "方", "中", "内", "上", "間",
+                           "一種", "種類", "状態", "形", "形式", "ところ", "よう", "様", "的"})
+ENGLISH_STOP = frozenset({"to", "a", "an", "the", "of", "in", "on", "for", "with", "by", "and", "or", "be", "is", "as",
+                          "at", "from", "one", "one's", "someone", "something", "etc", "e.g", "i.e", "that",
+                          "it", "its", "into", "do", "make", "get", "have", "not", "no", "up", "out", "off",
+                          "thing", "things", "way", "person", "people", "being", "kind", "sort"})
+KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ff]{3,}$")
+# Kanji (and katakana) compounds; hiragana only inside (待ち呼), never at the end (a verb or phrase).
+KANJI_COMPOUND = re.compile(r"^(?=.*[\u4e00-\u9fff])[\u30a0-\u30ff\u4e00-\u9fff][\u3041-\u3096\u30a0-\u30ff\u4e00-\u9fff]{0,6}[\u30a0-\u30ff\u4e00-\u9fff]$")
+NOUN_POS = frozenset({"名詞", "接頭辞"})
+# Ceilings: a lexicon candidate never outranks a confident text candidate (0.75 and up).
+COMPOUND_BASE, GLOSS_BASE, LEXICON_CEILING = 0.4, 0.2, 0.7
+
+
+@dataclass(frozen=True)
+class LexiconCandidate:
+    label: str
+    score: float
+    evidence: str
+
+
+def _english_words(gloss: str) -> list[str]:
+    words = re.findall(r"[a-z][a-z'\-]*", normalise_gloss(gloss))
+    return [w for w in words if w not in ENGLISH_STOP and len(w) > 1]
+
+
+def _first_sentence(definition: str) -> str:
+    return re.split(r"[。．]", definition, maxsplit=1)[0]
+
+
+def _is_term_like(word: str) -> bool:
+    return bool(KATAKANA_WORD.match(word) or KANJI_COMPOUND.match(word))
+
+
+class ReverseDictionary:
+    """Proposes lexicon words for a definition; one per process, reused across documents."""
+
+    def __init__(self, jmdict: JMdict, similarity: Similarity | None = None):
+        self.jmdict = jmdict
+        self.similarity = similarity
+        self._lookup = lru_cache(maxsize=50_000)(self._lookup_uncached)
+        self._suffixes = lru_cache(maxsize=2_000)(self._suffixes_uncached)
+        self._rarities: dict[str, float] = {}
+
+    @classmethod
+    def open_default(cls, similarity: Similarity | None = None) -> ReverseDictionary | None:
+        """The reverse dictionary over the compiled JMdict, or None (with a warning) without it."""
+        try:
+            return cls(_shared_jmdict(), similarity)
+        except JMdictMissing as exc:
+            log.warning("headword candidates from the text only: %s", exc)
+            return None
+
+    def with_similarity(self, similarity: Similarity | None) -> ReverseDictionary:
+        if similarity is self.similarity:
+            return self
+        other = ReverseDictionary(self.jmdict, similarity)
+        other._lookup, other._suffixes, other._rarities = self._lookup, self._suffixes, self._rarities
+        return other
+
+    # --- JMdict, cached ---------------------------------------------------------------------
+
+    def _lookup_uncached(self, word: str) -> tuple[JMEntry, ...]:
+        return tuple(self.jmdict.lookup(word)[:2])
+
+    def english_of(self, token: Token) -> list[str]:
+        """English words for a Japanese word: its loanword origin and its first JMdict senses."""
+        words = _english_words(token.origin.replace("-", " ")) if token.origin else []
+        for entry in self._lookup(token.lemma) or self._lookup(token.surface):
+            for sense in entry.senses[:2]:
+                for gloss in sense[:3]:
+                    words.extend(_english_words(gloss))
+            break
+        return list(dict.fromkeys(words))
+
+    def _rarity(self, word: str) -> float:
+        """0..1: how specific an English word is among JMdict glosses ("time" ~0.3, "calibration" ~1)."""
+        if word not in self._rarities:
+            count = self.jmdict.gloss_word_count(word)
+            self._rarities[word] = max(0.2, min(1.0, 1.0 - math.log1p(count) / math.log(20_000)))
+        return self._rarities[word]
+
+    def _suffixes_uncached(self, genus: str) -> tuple[str, ...]:
+        """Short words JMdict glosses like the genus (割合 -> 率): the forms a compound ends in."""
+        out = [genus]
+        entries = self._lookup(genus)
+        if not entries:
+            return tuple(out)
+        own = {normalise_gloss(g) for g in entries[0].senses[0]} if entries[0].senses else set()
+        for gloss in list(own)[:3]:
+            for entry in self.jmdict.search_gloss(gloss, limit=60):
+                shared = own & {normalise_gloss(g) for g in (entry.senses[0] if entry.senses else ())}
+                if len(shared) < 2:
+                    continue  # one shared gloss is a pun, not a synonym (料 "rate" is a fee)
+                for form in entry.kanji:
+                    if len(form) == 1 and "\u4e00" <= form <= "\u9fff" and form not in out:
+                        out.append(form)
+        return tuple(out[:6])
+
+    # --- candidates -------------------------------------------------------------------------
+
+    def candidates(self, definition: str, *, exclude: Sequence[str] = (), limit: int = 6) -> list[LexiconCandidate]:
+        """Lexicon words for `definition`, best first; `exclude` lists names already proposed."""
+        first = _first_sentence(definition)
+        tokens = tokenize(definition)
+        first_len = len(first)
+        position = 0
+        located: list[tuple[Token, bool]] = []  # (token, in the first sentence)
+        for token in tokens:
+            at = definition.find(token.surface, position)
+            if at >= 0:
+                position = at + len(token.surface)
+            located.append((token, at < first_len if at >= 0 else False))
+        first_tokens = [t for t, in_first in located if in_first]
+        genus = self._genus(first_tokens)
+        found: dict[str, LexiconCandidate] = {}
+        for cand in self._compounds(first_tokens, genus, first):
+            found.setdefault(cand.label, cand)
+        for cand in self._gloss_matches(located, genus, first):
+            if cand.label not in found or cand.score > found[cand.label].score:
+                found[cand.label] = cand
+        skip = {unicodedata.normalize("NFKC", n) for n in exclude}
+        ranked = [c for c in found.values() if c.label not in skip]
+        ranked.sort(key=lambda c: -c.score)
+        ranked = ranked[: limit * 3]
+        if self.similarity is not None and ranked:
+            cosines = self.similarity([definition], [c.label for c in ranked])[0]
+            ranked = [
+                LexiconCandidate(c.label, min(LEXICON_CEILING, c.score + 0.15 * max(0.0, float(cos) - 0.3)),
+                                 f"{c.evidence}; cos {float(cos):.2f}")
+                for c, cos in zip(ranked, cosines, strict=True)
+            ]
+            ranked.sort(key=lambda c: -c.score)
+        return ranked[:limit]
+
+    @staticmethod
+    def _genus(first_tokens: list[Token]) -> Token | None:
+        """The head noun of the first sentence: what kind of thing the definition defines."""
+        for token in reversed(first_tokens):
+            if token.pos == "名詞" and token.lemma not in GENERIC_GENUS and token.surface not in GENERIC_GENUS \
+                    and not token.surface.isdigit():
+                return token
+            if token.pos in ("動詞", "形容詞"):
+                # 「…を統一するために行なう作業」: a verb before any noun ends the search only once a
+                # noun has been passed; a clause-final verb keeps looking left.
+                continue
+        return None
+
+    def _compounds(self, first_tokens: list[Token], genus: Token | None, first: str) -> list[LexiconCandidate]:
+        if genus is None:
+            return []
+        nouns = [t for t in first_tokens if t.pos in NOUN_POS and t.surface not in GENERIC_GENUS
+                 and len(t.surface) >= 2 and t is not genus and not t.surface.isdigit()]
+        out = []
+        suffixes = self._suffixes(genus.lemma if len(genus.lemma) <= len(genus.surface) else genus.surface)
+        seen: set[str] = set()
+        for rank, modifier in enumerate(reversed(nouns[-6:])):
+            for k, suffix in enumerate(suffixes):
+                label = modifier.surface + suffix
+                if label in seen or label in first or not _is_term_like(label):
+                    continue
+                seen.add(label)
+                known = bool(self._lookup(label))
+                # A one-kanji head (率, 数, 者) is how a term ends; a two-word genus is how prose does.
+                score = COMPOUND_BASE + (0.15 if known else 0.0) - 0.02 * rank + (0.02 if len(suffix) == 1 else 0.0)
+                how = "genus" if k == 0 else f"{suffix}≈{genus.surface}"
+                out.append(LexiconCandidate(label, round(score, 3),
+                                            f"compound: {modifier.surface}+{suffix} ({how}){' in JMdict' if known else ''}"))
+        return out
+
+    def _gloss_matches(self, located: list[tuple[Token, bool]], genus: Token | None,
+                       first: str) -> list[LexiconCandidate]:
+        # English bag: word -> (weight, Japanese source word); the genus and the first sentence weigh more.
+        bag: dict[str, tuple[float, str]] = {}
+        for token, in_first in located:
+            # Nouns carry what a definition is about; its verbs are mostly light (行なう, かける).
+            if token.pos not in ("名詞", "形状詞") or len(token.surface) < 2 and not token.origin \
+                    or token.lemma in GENERIC_GENUS or token.surface in GENERIC_GENUS:
+                continue
+            weight = 1.5 if token is genus else (1.0 if in_first else 0.5)
+            for word in self.english_of(token):
+                if bag.get(word, (0.0, ""))[0] < weight:
+                    bag[word] = (weight, token.surface)
+        if not bag:
+            return []
+        rows = self.jmdict.glosses_with_words(sorted(bag, key=lambda w: -bag[w][0])[:40], limit=4000)
+        best: dict[int, tuple[float, str]] = {}
+        for entry_id, sense, gloss in rows:
+            words = _english_words(gloss)
+            if not words or len(words) > 4:
+                continue  # long glosses explain rather than name; they match anything
+            covered = [w for w in words if w in bag]
+            if not covered:
+                continue
+            coverage = sum(min(1.0, bag[w][0]) for w in covered) / len(words)
+            salience = max(bag[w][0] for w in covered) / 1.5
+            sources = list(dict.fromkeys(bag[w][1] for w in covered))
+            # A gloss that only restates one word of the definition names that word, not the term
+            # (the term is a kind of the genus); two words of the definition in one gloss is a name.
+            breadth = 1.0 if len(sources) >= 2 else 0.45
+            rarity = sum(self._rarity(w) for w in covered) / len(covered)
+            score = coverage * rarity * breadth * (0.6 + 0.4 * salience) * (1.0 if sense == 0 else 0.8)
+            if score > best.get(entry_id, (0.0, ""))[0]:
+                best[entry_id] = (score, f"jmdict: \"{gloss}\" ← {'、'.join(sources)}")
+        top = sorted(best, key=lambda i: -best[i][0])[:200]
+        entries = self.jmdict.entries_by_id(top)
+        out = []
+        for entry_id in top:
+            entry = entries.get(entry_id)
+            if entry is None:
+                continue
+            label = next((f for f in (*entry.kana, *entry.kanji) if KATAKANA_WORD.match(f)), None) \
+                or next((f for f in entry.kanji if KANJI_COMPOUND.match(f)), None)
+            if label is None or label in first:
+                continue  # a definition does not use its own term in its first sentence
+            score, evidence = best[entry_id]
+            # Frequent everyday words (news1, ichi1) are rarely the term a glossary defines.
+            common = min(1.0, priority_rank(entry.priority) / 4)
+            score = GLOSS_BASE + 0.45 * score - 0.08 * common + (0.04 if len(entry.senses) == 1 else 0.0)
+            out.append(LexiconCandidate(label, round(score, 3), evidence))
+        return out
+
+
+_JMDICT: JMdict | None = None
+
+
+def _shared_jmdict() -> JMdict:
+    global _JMDICT
+    if _JMDICT is None:
+        _JMDICT = JMdict.open()
+    return _JMDICT

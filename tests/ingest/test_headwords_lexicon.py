@@ -1,0 +1,99 @@
+"""Headword candidates beyond the text: the JMdict reverse dictionary, learned title topics, no placeholders."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.headwords import recover_headwords, title_term, title_topics
+from ingest.jmdict import DEFAULT_PATH
+from ingest.lexicon import ReverseDictionary
+from ingest.profile import load_profile
+from ingest.records import Entry, SourceSpan
+
+needs_jmdict = pytest.mark.skipif(
+    not DEFAULT_PATH.is_file(), reason=f"{DEFAULT_PATH} missing: run `make model` first"
+)
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    dictionary = ReverseDictionary.open_default()
+    assert dictionary is not None
+    return dictionary
+
+
+def _entry(definition: str, line: int, doc: str = "bare.txt", title: str | None = None) -> Entry:
+    return Entry(doc, None, None, definition, (definition,), SourceSpan(doc, line, line), title=title)
+
+
+def _labels(candidates) -> list[str]:
+    return [c.label for c in candidates]
+
+
+@needs_jmdict
+def test_a_compound_of_a_definition_word_and_a_short_synonym_of_its_genus(lexicon):
+    found = lexicon.candidates("オペレーターが対応中に保留をかけたコール数の割合を示す数値。", limit=10)
+    by_label = {c.label: c for c in found}
+    assert "保留率" in by_label  # 保留 + 率, since JMdict glosses 率 and 割合 alike ("rate", "ratio")
+    assert "率≈割合" in by_label["保留率"].evidence
+
+
+@needs_jmdict
+def test_a_loanword_whose_english_gloss_the_definition_covers(lexicon):
+    found = lexicon.candidates("見込み客や購入者に対して、直接プロモーションを行い、注文や購入を促す販売方法。", limit=10)
+    match = next(c for c in found if c.label == "ダイレクトマーケティング")
+    assert '"direct marketing"' in match.evidence and "直接" in match.evidence and "販売" in match.evidence
+
+
+@needs_jmdict
+def test_words_of_the_first_sentence_are_not_proposed_as_its_term(lexicon):
+    definition = "企業や商品に対して、顧客から寄せられた不満、苦情のこと。"
+    found = _labels(lexicon.candidates(definition, limit=20))
+    assert found and not {"苦情", "不満", "顧客", "企業", "商品"} & set(found)
+    assert all(c.evidence for c in lexicon.candidates(definition))
+
+
+@needs_jmdict
+def test_excluded_names_stay_out(lexicon):
+    definition = "オペレーターが対応中に保留をかけたコール数の割合を示す数値。"
+    assert "保留率" not in _labels(lexicon.candidates(definition, exclude=["保留率"], limit=10))
+
+
+def test_title_topic_is_learned_from_the_documents_titles():
+    titles = ["物流におけるWMSとは?仕組みを解説", "物流のクロスドックとは?", "物流における検品とは?", "ピッキングとは?"]
+    topics = title_topics(titles)
+    assert "物流" in topics
+    assert title_term("物流におけるWMSとは?仕組みを解説", topics).pref == "WMS"
+    assert title_term("物流のクロスドックとは?", topics).pref == "クロスドック"
+    assert title_topics(titles[:2]) == ()  # two titles show no habit
+
+
+def test_the_default_profile_names_no_title_topic(tmp_path):
+    default = load_profile("ingest/profiles/default.toml")
+    assert default.strings("headwords", "title_prefixes") == ()
+    assert default.strings("headwords", "mention_stop") == ()
+
+
+@needs_jmdict
+def test_every_bare_definition_gets_a_real_name_and_its_candidates():
+    bare = [
+        (_entry("発信者の電話番号を着信者に通知する機能。", 1), ()),
+        (_entry("電話をかけること。業界では発信することを架電という。", 2), ()),
+        (_entry("オペレーターが対応中に保留をかけたコール数の割合を示す数値。", 3), ()),
+    ]
+    terms = recover_headwords(bare, [])
+    assert len(terms) == 3
+    for term in terms:
+        assert not term.pref_label.startswith("(")  # no 「(見出し語不明) …」 placeholder
+        assert term.candidates and term.candidates[0].label == term.pref_label
+        assert all(c.evidence for c in term.candidates)
+        assert 0 < term.headword_confidence < 1
+    defined = terms[1]
+    assert defined.pref_label == "架電" and defined.headword_evidence == "self_reference"
+    assert terms[2].headword_evidence == "lexicon"
+    assert terms[2].headword_confidence <= 0.15  # a lexicon guess alone is rarely right: it says so
+
+
+def test_without_a_lexicon_the_opening_phrase_names_the_entry():
+    terms = recover_headwords([(_entry("発信者の電話番号を着信者に通知する機能。", 1), ())], [], lexicon=None)
+    assert terms[0].pref_label == "発信者" and terms[0].headword_evidence == "definition_phrase"
