@@ -34,8 +34,8 @@ HEADER_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("term", ("用語", "見出し語", "見出し", "語", "単語", "名称", "term", "word", "headword", "label", "name", "用語名",
               "日本語", "和名", "japanese", "項目", "キーワード", "keyword")),
 )
-ROLES = ("term", "reading", "definition", "synonyms", "abbreviation", "english", "related", "antonyms", "broader",
-         "category", "other")
+ROLES = ("term", "reading", "definition", "synonyms", "abbreviation", "english", "translation", "related", "antonyms",
+         "broader", "category", "other")
 
 _KANA = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー・\s]+$")
 _LATIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'&/()\-]*$")
@@ -54,8 +54,8 @@ def header_role(header: str) -> str | None:
     for role, names in HEADER_ROLES:
         if key in {_norm(n) for n in names}:
             return role
-    for role, names in HEADER_ROLES:  # 「用語（日本語）」, 「定義・説明」, 「Term (JA)」
-        if any(len(_norm(n)) >= 2 and key.startswith(_norm(n)) for n in names):
+    for role, names in HEADER_ROLES:  # 「用語（日本語）」, 「定義・説明」, 「Term (JA)」, 「推奨されない同義語」
+        if any(len(_norm(n)) >= 2 and (key.startswith(_norm(n)) or key.endswith(_norm(n))) for n in names):
             return role
     return None
 
@@ -86,8 +86,8 @@ def content_roles(rows: Sequence[Sequence[str]]) -> list[str] | None:
     lengths = [sum(len(c) for c in col) / max(1, len(col)) for col in columns]
     sentence = [sum(1 for c in col if _SENTENCE.search(c)) / max(1, len(col)) for col in columns]
     definition = max(range(width), key=lambda i: (sentence[i] >= 0.5, lengths[i]))
-    if lengths[definition] < 8:
-        return None
+    if lengths[definition] < 8 or sentence[definition] < 0.3:
+        return term_list_roles(columns)
     roles = ["other"] * width
     roles[definition] = "definition"
     candidates = [i for i in range(width) if i != definition and columns[i] and lengths[i] <= 40]
@@ -120,6 +120,17 @@ def with_other_names(term: str, english: Sequence[str], readings: Sequence[str])
     return f"{term}（{'、'.join(extra)}）" if extra else term
 
 
+def term_list_roles(columns: Sequence[Sequence[str]]) -> list[str] | None:
+    """A term list without definitions (a translation table: error / エラー): the first column names
+    the term, the others give it in another language or script."""
+    filled = [col for col in columns if col]
+    if len(filled) < 2 or any(sum(len(c) for c in col) / len(col) > 30 for col in filled):
+        return None
+    if sum(1 for col in filled if col and all(_LATIN.match(c) for c in col)) == len(filled):
+        return None  # all Latin: codes and values, not terms in two languages
+    return ["term"] + ["translation" if col else "other" for col in columns[1:]]
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     cells: tuple[str, ...]
@@ -139,12 +150,15 @@ def entries_from_rows(doc: str, rows: Sequence[Row], roles: Sequence[str], layou
                 values.setdefault(role, []).append(cell)
         term = (values.get("term") or [""])[0]
         definition = " ".join(values.get("definition", []))
-        if not term or not definition or term == definition:
+        names = values.get("english", []) + values.get("translation", [])
+        # A row needs a definition, or (in a term list) the term in another language.
+        if not term or term == definition or not (definition or names):
             continue
-        term = with_other_names(term, values.get("english", []), values.get("reading", []))
-        fields = tuple((role, value) for role in ROLES[1:] if role not in ("term", "definition", "english", "reading")
+        term = with_other_names(term, names, values.get("reading", []))
+        fields = tuple((role, value) for role in ROLES[1:]
+                       if role not in ("term", "definition", "english", "translation", "reading")
                        for value in values.get(role, []))
         category = (values.get("category") or [section])[0]
-        out.append(Entry(doc, term, row.line_start, definition, (definition,),
+        out.append(Entry(doc, term, row.line_start, definition, (definition,) if definition else (),
                          SourceSpan(doc, row.line_start, row.line_end), category, layout, None, fields))
     return out

@@ -101,7 +101,7 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     named = ", ".join(f"{i + 1}:{r}" for i, r in enumerate(roles) if r != "other")
     reasons = (f"{table.delimiter!r}-separated, {table.width} columns in {table.consistency:.0%} of rows",
                f"{'header' if kind == 'header' else 'no header, roles from content'}: {named}",
-               f"{len(entries)} rows with term and definition")
+               f"{len(entries)} rows read as entries")
     return Reading(entries, skipped, layout), Detection(fit_score(entries, doc, evidence), reasons, len(entries))
 
 

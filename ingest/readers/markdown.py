@@ -29,6 +29,8 @@ from ingest.records import Document, Entry, SourceSpan
 
 _PARSER = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(deflist_plugin)
 _COLON_LEAD = re.compile(r"^(?P<head>[^:：。、「」]{1,40}?)\s*[:：]\s*(?P<body>\S.*)$", re.S)
+# A definition that opens on its quoted term: 「組合法」とは、…をいう。 (numbering before it is allowed).
+_QUOTED_LEAD = re.compile(r"^(?:[(（]?\d{1,3}[)）.．]?\s*)?[「『](?P<head>[^「」『』]{1,40})[」』]\s*(?:とは|は|[:：])")
 _SEPARATOR = re.compile(r"^\s*(?:[:：]|[-‐–—]\s|…)\s*")
 # Pandoc/kramdown/Hugo heading attributes: `## 用語 {#anchor .class}`.
 HEADING_ATTRIBUTES = re.compile(r"\s*\{[#.][^{}]*\}\s*$")
@@ -199,9 +201,13 @@ def blocks(doc: Document) -> tuple[list[Block], str | None]:
 
 
 def _colon_lead(block: Block) -> Block:
-    """`- 用語：定義` states its term without bold."""
-    if block.lead is None and (m := _COLON_LEAD.match(block.text)) and "\n" not in m["head"]:
-        block.lead, block.rest, block.rest_start = m["head"].strip(), m["body"].strip(), block.start
+    """`- 用語：定義` and `(1)「用語」とは、…をいう。` state their term without bold."""
+    if block.lead is not None:
+        return block
+    if (m := _QUOTED_LEAD.match(block.text)) or ((m := _COLON_LEAD.match(block.text)) and "\n" not in m["head"]):
+        block.lead, block.rest, block.rest_start = m["head"].strip(), block.text.strip(), block.start
+        if m.re is _COLON_LEAD:
+            block.rest = m["body"].strip()
     return block
 
 
