@@ -2,8 +2,10 @@
 
 Everything here answers before a view runs, with application/problem+json, so an oversized or abusive
 request costs a few microseconds and never reaches the code that could fail on it with a 5xx.
-Rate buckets live in each worker process (no shared state to lose or lock): with N gunicorn workers a
-client gets up to N times the configured rate, which is what the numbers in Settings.rate_limits mean.
+Rate limits are Flask-Limiter's (moving windows in the `limits` library's in-memory storage). They
+live in each worker process (no shared state to lose or lock): with N gunicorn workers a client gets up
+to N times the configured rate, which is what the numbers in Settings.rate_limits mean. One limiter
+serves every expensive class: the class is part of the key, so each class has its own budget per client.
 """
 
 from __future__ import annotations
@@ -11,12 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
 
 from flask import Flask, Response, g, request
+from flask_limiter import Limiter, RequestLimit
+from flask_limiter.errors import RateLimitExceeded
 
 from kg.config import Settings
 from kg.errors import ConfigError
@@ -32,7 +33,6 @@ EXPENSIVE = (
     ("export", re.compile(r"^/(export|rest/v1/([^/]+/)?data)$"), None),
     ("documents", re.compile(r"^/rest/v1/documents(/.*)?$"), None),  # uploads, and token guessing
 )
-MAX_CLIENTS = 10_000  # buckets kept per class; the least recently seen client is forgotten first
 
 
 def parse_rates(spec: str) -> dict[str, float]:
@@ -63,47 +63,50 @@ def classify(path: str, method: str) -> str | None:
     return None
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    at: float
+def limit_for(rate_per_minute: float) -> str:
+    """`rate` a minute sustained, in bursts of a tenth of a minute's worth (at least one request)."""
+    burst = max(1, round(rate_per_minute / 10))
+    return f"{burst} per {max(1, round(60 * burst / rate_per_minute))} second"
 
 
-class RateLimiter:
-    """Token buckets per (class, client): `rate` per minute sustained, bursts of a tenth of a minute's worth."""
+def _rate_limiter(app: Flask, rates: dict[str, float]) -> Limiter:
+    def expensive() -> str | None:
+        return classify(request.path, request.method)
 
-    def __init__(self, rates: dict[str, float]):
-        self.rates = rates
-        self._buckets: dict[str, OrderedDict[str, _Bucket]] = {name: OrderedDict() for name in rates}
-        self._lock = threading.Lock()
+    def on_breach(breach: RequestLimit) -> Response:
+        name = expensive() or "these"
+        wait = max(1.0, breach.reset_at - time.time())
+        response = problem(429, "Too many requests", f"at most {rates[name]:g} {name} requests a minute per client; "
+                           f"retry in {wait:.1f} s")
+        response.headers["Retry-After"] = str(round(wait + 0.5))
+        return response
 
-    def capacity(self, name: str) -> float:
-        return max(1.0, self.rates[name] / 10)
-
-    def take(self, name: str, client: str) -> float:
-        """0 if the request may go ahead, else seconds until it may."""
-        rate = self.rates.get(name)
-        if rate is None:
-            return 0.0
-        per_s, cap, now = rate / 60, self.capacity(name), time.monotonic()
-        with self._lock:
-            buckets = self._buckets[name]
-            bucket = buckets.pop(client, None) or _Bucket(cap, now)
-            bucket.tokens = min(cap, bucket.tokens + (now - bucket.at) * per_s)
-            bucket.at = now
-            buckets[client] = bucket
-            if len(buckets) > MAX_CLIENTS:
-                buckets.popitem(last=False)
-            if bucket.tokens >= 1:
-                bucket.tokens -= 1
-                return 0.0
-            return (1 - bucket.tokens) / per_s
+    limiter = Limiter(
+        key_func=lambda: f"{expensive()}/{request.remote_addr or '-'}",
+        app=app,
+        storage_uri="memory://",  # per worker process (see the module docstring)
+        strategy="moving-window",
+        # Flask-Limiter asks for the limit before it asks whether the request is exempt: an unrated
+        # request gets a placeholder that exempt_when then skips.
+        application_limits=[lambda: limit_for(rates.get(expensive() or "", 60.0))],
+        application_limits_exempt_when=lambda: expensive() not in rates,
+        on_breach=on_breach,
+    )
+    # The problem+json answer built by on_breach, not the generic one for HTTP errors (kg.web.errors).
+    app.register_error_handler(RateLimitExceeded, lambda exc: exc.get_response())
+    return limiter
 
 
 def install(app: Flask, settings: Settings) -> None:
     """Register the limit checks (first, before any other hook reads the request) and the request log."""
-    limiter = RateLimiter(parse_rates(settings.rate_limits))
-    app.extensions["kg_rate_limiter"] = limiter
+    rates = parse_rates(settings.rate_limits)
+    rate_check = None
+    if rates:
+        before = list(app.before_request_funcs.get(None, []))
+        _rate_limiter(app, rates)
+        added = [f for f in app.before_request_funcs.get(None, []) if f not in before]
+        app.before_request_funcs[None] = before
+        rate_check = added[0] if added else None
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
 
     def check() -> Response | None:
@@ -122,15 +125,8 @@ def install(app: Flask, settings: Settings) -> None:
             request.max_content_length = limit
         if length is not None and length > limit:
             return problem(413, "Request entity too large", f"the body is {length} bytes; at most {limit} are accepted")
-        name = classify(request.path, request.method)
-        if name is not None:
-            wait = limiter.take(name, request.remote_addr or "-")
-            if wait > 0:
-                response = problem(429, "Too many requests",
-                                   f"at most {limiter.rates[name]:g} {name} requests a minute per client; "
-                                   f"retry in {wait:.1f} s")
-                response.headers["Retry-After"] = str(max(1, round(wait + 0.5)))
-                return response
+        if rate_check is not None:  # Flask-Limiter's check, after the size checks: raises RateLimitExceeded
+            rate_check()
         return None
 
     # Run before every hook registered so far (the artifact reload among them): a refused request costs nothing.
