@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest.kana import to_katakana
 from ingest.records import Label, LabelKind
 
 ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&.\-]{0,2}(?:[ \-]?[A-Z0-9&]{1,6}){0,3}$")
@@ -151,5 +152,5 @@ def label_key(text: str) -> str:
     long-vowel marks, so オペレータ / オペレーター / ｵﾍﾟﾚｰﾀｰ share one key.
     """
     text = unicodedata.normalize("NFKC", clean_label(text)).casefold()
-    text = "".join(chr(ord(ch) + 0x60) if "\u3041" <= ch <= "\u3096" else ch for ch in text)
+    text = to_katakana(text)
     return _KEY_DROP.sub("", text)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.gojuon import collation_key
+from ingest.kana import kana_row, to_hiragana, to_katakana
 from ingest.tokenize import reading_of
 from ontology.namespace import KGO
 from search.normalize import loose_key, strip_question
@@ -36,28 +37,8 @@ OTHER = "other"
 UNKNOWN = "unknown"
 SECTION_KEYS = (*KANA_ROWS, *LATIN, OTHER, UNKNOWN)
 SECTION_TITLES = {**{k: f"{k}行" for k in KANA_ROWS}, **{k: k for k in LATIN}, OTHER: "その他", UNKNOWN: "見出し語不明"}
-_ROW_MEMBERS = {
-    "あ": "あいうえお", "か": "かきくけこ", "さ": "さしすせそ", "た": "たちつてと", "な": "なにぬねの",
-    "は": "はひふへほ", "ま": "まみむめも", "や": "やゆよ", "ら": "らりるれろ", "わ": "わゐゑをん",
-}
-ROW_OF = {ch: row for row, members in _ROW_MEMBERS.items() for ch in members}
-_SMALL = str.maketrans("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ")
 UNKNOWN_PREFIX = "(見出し語不明)"  # what ingest.headwords names a definition whose headword it could not find
 _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def to_hiragana(text: str) -> str:
-    return "".join(chr(ord(ch) - 0x60) if "\u30a1" <= ch <= "\u30f6" else ch for ch in text)
-
-
-def kana_row(ch: str) -> str | None:
-    """The gojūon row (あ か さ …) of one kana character, dakuten and small kana folded: ガ -> か, ゃ -> や."""
-    ch = to_hiragana(unicodedata.normalize("NFKC", ch))[:1]
-    if ch == "ゔ" or ch == "ヴ":
-        return "あ"
-    ch = ch.translate(_SMALL)
-    base = unicodedata.normalize("NFD", ch)[:1]
-    return ROW_OF.get(base)
 
 
 def section_of(label: str, reading: str = "") -> str:
@@ -295,7 +276,7 @@ MATCH_NAMES = {"prefLabel": "見出し語", "altLabel": "別名", "hiddenLabel":
 
 def _fold(ch: str) -> str:
     text = unicodedata.normalize("NFKC", ch).casefold()
-    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
+    return to_katakana(text)
 
 
 def _folded(text: str) -> tuple[str, list[int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ingest.kana import to_katakana
 from ingest.terms import label_key
 
 # 「〜とは」「〜って何」「〜の意味」「〜を教えて」 and question marks wrap the thing asked about.
@@ -18,14 +19,13 @@ _TRAILING = re.compile(r"[\s?？!！。、]+$")
 _KATAKANA_LONG = re.compile(r"(?<=[\u30a1-\u30fa])[ｰ\-‐‑–—〜~](?=[\u30a1-\u30fa]|$)")
 
 
-_HIRAGANA_TO_KATAKANA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
 _VU = (("ヴァ", "バ"), ("ヴィ", "ビ"), ("ヴェ", "ベ"), ("ヴォ", "ボ"), ("ヴ", "ブ"))
 
 
 def normalize(text: str) -> str:
     """NFKC, lower-case Latin, hiragana -> katakana, one long-vowel mark, no spaces or middle dots."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = text.translate(_HIRAGANA_TO_KATAKANA)
+    text = to_katakana(text)
     for vu, plain in _VU:  # スーパーヴァイザー and スーパーバイザー are one word
         text = text.replace(vu, plain)
     text = _KATAKANA_LONG.sub("ー", text)

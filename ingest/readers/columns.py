@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest.kana import to_hiragana
 from ingest.records import Entry, SourceSpan
 
 # Header names, matched after NFKC, lower-casing and dropping spaces and brackets. Order matters:
@@ -105,17 +106,13 @@ def content_roles(rows: Sequence[Sequence[str]]) -> list[str] | None:
     return roles
 
 
-def _hiragana(text: str) -> str:
-    return "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in text)
-
-
 def with_other_names(term: str, english: Sequence[str], readings: Sequence[str]) -> str:
     """The headword as a glossary writes it when it gives more than one name: 「用語（english、よみ）」.
 
     The headword parser (ingest/terms.py) then gives the English name its language tag and the kana
     its reading role, exactly as for a headword written that way in running text.
     """
-    extra = [e for e in english if e and e not in term] + [_hiragana(r).replace(" ", "") for r in readings
+    extra = [e for e in english if e and e not in term] + [to_hiragana(r).replace(" ", "") for r in readings
                                                           if r and r not in term]
     return f"{term}（{'、'.join(extra)}）" if extra else term
 
