@@ -1,0 +1,185 @@
+"""GET /rest/v1/review, POST /rest/v1/curations and the /review page, over HTTP (Flask's test client) on a
+small real build of the test snippets that each test copies for itself."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.config import Settings
+from kg.curation import LOG_NAME, read_log
+from kg.review import LookupCounter
+from kg.service import Service
+from kg.web import create_app
+
+SNIPPETS = Path(__file__).parents[1] / "data"
+TOKENS = "alice:review-secret-a,bob:review-secret-b"
+ALICE = {"Authorization": "Bearer alice:review-secret-a"}
+BOB = {"Authorization": "Bearer bob:review-secret-b"}
+CONTRACT = {"uri", "prefLabel", "status", "confidence", "definition", "candidates"}
+
+
+@pytest.fixture(scope="module")
+def prebuilt(tmp_path_factory, embedder) -> Settings:
+    from kg.build import build_artifact
+
+    root = tmp_path_factory.mktemp("review")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for path in sorted(SNIPPETS.glob("*.txt")):
+        shutil.copy(path, corpus / path.name)
+    settings = Settings(data_dir=root / "var", corpus_dir=corpus, write_token=TOKENS)
+    build_artifact(settings, embedder=embedder)
+    return settings
+
+
+@pytest.fixture()
+def deploy(prebuilt, tmp_path) -> Settings:
+    shutil.copytree(prebuilt.data_dir, tmp_path / "var", symlinks=True)
+    return prebuilt.with_(data_dir=tmp_path / "var")
+
+
+@pytest.fixture()
+def client(deploy, embedder):
+    svc = Service(deploy, embedder=embedder)
+    svc.load()
+    yield create_app(deploy, service=svc).test_client()
+    svc.close()
+
+
+def is_problem(response, status: int) -> bool:
+    body = response.get_json()
+    return (response.status_code == status and response.mimetype == "application/problem+json"
+            and body["status"] == status and bool(body["detail"]))
+
+
+def queue(client, limit: int = 50) -> list[dict]:
+    response = client.get("/rest/v1/review", query_string={"limit": limit})
+    assert response.status_code == 200
+    return response.get_json()["results"]
+
+
+def uri_of(client, label: str) -> str:
+    return client.get("/rest/v1/lookup", query_string={"label": label}).get_json()["result"][0]["uri"]
+
+
+def test_the_queue_follows_the_contract_lowest_confidence_first(client):
+    items = queue(client)
+    assert items, "the snippets have recovered headwords: the queue cannot be empty"
+    for it in items:
+        assert set(it) >= CONTRACT and it["status"] in ("recovered", "stated") and 0 <= it["confidence"] < 1
+        assert it["definition"] and it["candidates"][0]["label"] == it["prefLabel"]
+        for cand in it["candidates"]:
+            assert set(cand) >= {"label", "score", "evidence"} and isinstance(cand["evidence"], list)
+        assert all(d["source"] and d["line"] for d in it["definitions"])  # the source lines a curator checks
+    # nobody has looked anything up yet: the order is the confidence order
+    assert [it["confidence"] for it in items] == sorted(it["confidence"] for it in items)
+    assert len(queue(client, 1)) == 1
+    for bad in ("0", "201", "x"):
+        assert is_problem(client.get("/rest/v1/review", query_string={"limit": bad}), 400)
+
+
+def test_lookups_raise_a_concept_in_the_queue(client, deploy):
+    items = queue(client)
+    last = items[-1]
+    assert last["lookups"] == 0
+    for _ in range(40):
+        assert client.get("/rest/v1/lookup", query_string={"label": last["prefLabel"]}).status_code == 200
+    client.get("/rest/v1/suggest", query_string={"text": last["prefLabel"]})  # its best hit counts too
+    moved = {it["uri"]: (i, it) for i, it in enumerate(queue(client))}
+    position, item = moved[last["uri"]]
+    assert item["lookups"] == 41 and position < len(items) - 1
+    assert math.isclose(item["value"], (1 - item["confidence"]) * (1 + math.log1p(41)), abs_tol=1e-3)
+    # kept in KG_DATA_DIR, where every server worker adds to the same counts
+    assert LookupCounter(deploy.data_dir).counts()[last["uri"]] == 41
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({}, 401), ({"Authorization": "Basic review-secret-a"}, 401), ({"Authorization": "Bearer"}, 401),
+    ({"Authorization": "Bearer wrong"}, 403), ({"Authorization": "Bearer review-secret-a"}, 403),
+])
+def test_a_missing_or_wrong_token_is_refused(client, deploy, headers, status):
+    uri = queue(client, 1)[0]["uri"]
+    response = client.post("/rest/v1/curations", json={"concept": uri, "action": "confirm"}, headers=headers)
+    assert is_problem(response, status)
+    assert not (deploy.data_dir / LOG_NAME).exists()
+
+
+def test_without_a_configured_token_curation_is_off(deploy, embedder):
+    svc = Service(deploy.with_(write_token=None), embedder=embedder)
+    client = create_app(svc.settings, service=svc).test_client()
+    try:
+        response = client.post("/rest/v1/curations", json={"concept": "x", "action": "confirm"}, headers=ALICE)
+        assert is_problem(response, 403) and "KG_WRITE_TOKEN" in response.get_json()["detail"]
+    finally:
+        svc.close()
+
+
+@pytest.mark.parametrize(("body", "status", "says"), [
+    (b"not json", 400, "must be JSON"),
+    ([1, 2], 400, "JSON object"),
+    ({"action": "rename", "label": "名前"}, 400, "'concept' is required"),
+    ({"concept": "URI", "action": "frobnicate"}, 400, "unknown action"),
+    ({"concept": "URI", "action": "rename"}, 400, "'label' is required"),
+    ({"concept": "URI", "action": "merge"}, 400, "'into' is required"),
+    ({"concept": "URI", "action": "relate", "type": "cousin", "target": "x"}, 400, "type must be one of"),
+    ({"concept": "URI", "action": "rename", "label": "名前", "colour": "red"}, 400, "unknown field"),
+    ({"concept": "https://jaterm.example.org/corpus/concept/nothing", "action": "confirm"}, 422, "unknown concept"),
+    ({"concept": "URI", "action": "merge", "into": "https://example.org/none"}, 422, "unknown concept to merge into"),
+])
+def test_a_bad_body_is_a_problem_and_changes_nothing(client, deploy, body, status, says):
+    uri = queue(client, 1)[0]["uri"]
+    if isinstance(body, dict):
+        body = json.dumps({k: (uri if v == "URI" else v) for k, v in body.items()}, ensure_ascii=False).encode()
+    elif isinstance(body, list):
+        body = json.dumps(body).encode()
+    response = client.post("/rest/v1/curations", data=body, headers={**ALICE, "Content-Type": "application/json"})
+    assert is_problem(response, status) and says in response.get_json()["detail"], response.get_json()
+    assert not (deploy.data_dir / LOG_NAME).exists()
+
+
+def test_a_rename_is_served_at_once_by_suggest_lookup_pages_sparql_and_export(client, deploy):
+    item = queue(client)[0]
+    response = client.post("/rest/v1/curations", json={"concept": item["uri"], "action": "rename",
+                                                       "label": "キャリブレーション"}, headers=BOB)
+    assert response.status_code == 201, response.get_json()
+    decision = response.get_json()
+    assert decision["who"] == "bob" and decision["action"] == "rename" and decision["concept"] == item["uri"]
+    assert decision["before"]["prefLabel"]["ja"] == item["prefLabel"]
+    assert decision["after"]["prefLabel"] == {"ja": "キャリブレーション"} and decision["after"]["status"] == "confirmed"
+    assert client.get(response.headers["Location"]).get_json()["id"] == decision["id"]
+
+    hit = client.get("/rest/v1/suggest", query_string={"text": "キャリブレーション"}).get_json()["results"][0]
+    assert hit["uri"] == item["uri"] and hit["prefLabel"] == "キャリブレーション"
+    assert uri_of(client, "キャリブレーション") == item["uri"]
+    page = client.get("/page", query_string={"uri": item["uri"]}, follow_redirects=True)
+    assert "キャリブレーション" in page.get_data(as_text=True)
+    query = f"SELECT ?l WHERE {{ <{item['uri']}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}"
+    rows = client.get("/sparql", query_string={"query": query},
+                      headers={"Accept": "application/sparql-results+json"}).get_json()["results"]["bindings"]
+    assert [r["l"]["value"] for r in rows] == ["キャリブレーション"]
+    assert "キャリブレーション" in client.get("/export", query_string={"format": "turtle"}).get_data(as_text=True)
+    assert item["uri"] not in {it["uri"] for it in queue(client)}  # decided: out of the queue
+    assert [d["id"] for d in client.get("/rest/v1/curations").get_json()["results"]] == [decision["id"]]
+    assert [d.who for d in read_log(deploy).decisions] == ["bob"]
+
+
+def test_the_review_page_shows_definitions_sources_candidates_and_every_action(client):
+    item = queue(client, 1)[0]
+    html = client.get("/review").get_data(as_text=True)
+    assert item["prefLabel"] in html and item["definition"] in html and "行" in html
+    for action in ("confirm", "rename", "merge", "relate", "reject"):
+        assert f'data-action="{action}"' in html
+    for kind in ("synonym", "antonym", "related", "abbreviation", "broader"):
+        assert f'value="{kind}"' in html
+    assert 'id="write-token"' in html and "review.js" in html
+
+
+def test_the_documents_api_takes_the_same_named_tokens(client):
+    response = client.get("/rest/v1/documents", headers=BOB)
+    assert response.status_code == 200
+    assert is_problem(client.get("/rest/v1/documents", headers={"Authorization": "Bearer nope"}), 403)
