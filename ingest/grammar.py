@@ -20,21 +20,28 @@ from ingest.terms import clean_label, is_acronym
 
 CUE_DIR = Path(__file__).with_name("cues")
 _NAME_CHARS = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff\u3005"
+_NAME = rf"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff\u3005][{_NAME_CHARS}・\-]{{1,29}}"
+_TERM = (r"(?:[「『][^「」『』]{1,40}[」』]|`?(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.\-_]*(?:\(\))?`?|"
+         rf"(?<![{_NAME_CHARS}])[\u30a0-\u30ff\u4e00-\u9fff\u3005][{_NAME_CHARS}・\-]{{1,29}})")
 MACROS = {
     # A run of quoted targets: 「A」「B」、『C』 — the last closing bracket is often lost in scraping.
     "Q": r"(?P<targets>(?:[「『][^「」『』。\n]{1,60}(?:[」』]|(?=[「『])|$)\s*(?:[、・とや,]\s*|および|及び|または)?)+)",
     # One unquoted term (ウォーターフォール開発, DX): no particles, bounded on the left.
-    "NAME": rf"(?<![{_NAME_CHARS}])(?P<name>[A-Za-z\u30a0-\u30ff\u4e00-\u9fff\u3005][{_NAME_CHARS}・\-]{{1,29}})",
+    # Several names joined by や or 、 (オペレーターやコミュニケーター) are one match, split later.
+    "NAME": rf"(?<![{_NAME_CHARS}])(?P<name>{_NAME}(?:(?:や|、){_NAME})*)",
     # An English phrase (Software as a Service).
     "LATIN": r"(?<![A-Za-z])(?P<latin>[A-Za-z][A-Za-z0-9 .&'/\-]{1,80})",
     # The rest of the clause, a list of terms.
     "LIST": r"(?P<list>[^。\n]{1,200})",
+    # Several terms listed: quoted, code, Latin or unquoted names joined by 、 , ・ や および.
+    "TERMS": rf"(?P<list>{_TERM}(?:\s*(?:、|,|，|・|や|および|及び|と|または)\s*{_TERM})*)",
     # A term written without brackets, possibly with a bracketed gloss (older cue tables).
     "BARE": r"(?P<bare>[^\s、。「」『』(（]{2,30}?(?:[(（][^)）]{1,40}[)）])?)",
 }
 _QUOTED = re.compile(r"[「『]([^「」『』]+)")
 # ・ separates list items, except inside a katakana compound (ワーク・ライフ・バランス).
-_LIST_SPLIT = re.compile(r"\s*(?:[、,，;；]|(?<![\u30a1-\u30fa])・|・(?![\u30a1-\u30fa])|/|／|および|及び|または|又は)\s*")
+_LIST_SPLIT = re.compile(r"\s*(?:[、,，;；]|(?<![\u30a1-\u30fa])・|・(?![\u30a1-\u30fa])|/|／|および|及び|または|又は|"
+                         r"(?<=[^\u3041-\u3096\s])や(?=[^\u3041-\u3096\s]))\s*")
 _LIST_TAIL = re.compile(r"\s*(?:など|等|を参照|も参照|参照|の項|などがある|がある|が挙げられる|です|である)?[。.\s]*$")
 _HIRAGANA = re.compile(r"[\u3041-\u3096]")
 
@@ -43,10 +50,26 @@ _HIRAGANA = re.compile(r"[\u3041-\u3096]")
 class Cue:
     id: str
     kind: RelationKind
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | None  # None for a cue about the entry's own term: compiled per entry
     confidence: float = 0.95
     hedged: bool = False
     examples: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
+    template: str | None = None  # the expanded pattern with {SELF} left in it
+    self_term: str | None = field(default=None, compare=False)  # the term the examples are about
+
+    def pattern_for(self, names: tuple[str, ...]) -> re.Pattern[str] | None:
+        if self.regex is not None:
+            return self.regex
+        if not names or self.template is None:
+            return None
+        return _self_pattern(self.template, names)
+
+
+@lru_cache(maxsize=4096)
+def _self_pattern(template: str, names: tuple[str, ...]) -> re.Pattern[str]:
+    # The entry's own names, longest first; a space inside may be written or not.
+    alternatives = "|".join(re.escape(n).replace("\\ ", "\\s*") for n in sorted(set(names), key=len, reverse=True))
+    return re.compile(template.replace("{SELF}", f"(?:{alternatives})"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +85,14 @@ class CueMatch:
 
 def compile_cue(spec: dict, source: str) -> Cue:
     try:
-        pattern = re.sub(r"\{(Q|NAME|LATIN|LIST|BARE)\}", lambda m: MACROS[m[1]], spec["pattern"])
+        pattern = re.sub(r"\{(Q|NAME|LATIN|LIST|BARE|TERMS)\}", lambda m: MACROS[m[1]], spec["pattern"])
         examples = tuple((e["text"], tuple(e.get("targets", ()))) for e in spec.get("examples", ()))
-        return Cue(spec["id"], RelationKind(spec["kind"]), re.compile(pattern), float(spec.get("confidence", 0.95)),
-                   bool(spec.get("hedged", False)), examples)
+        about_self = "{SELF}" in pattern
+        if about_self:
+            _self_pattern(pattern, ("検査",))  # fail now on a bad pattern, not on the first entry
+        return Cue(spec["id"], RelationKind(spec["kind"]), None if about_self else re.compile(pattern),
+                   float(spec.get("confidence", 0.95)), bool(spec.get("hedged", False)), examples,
+                   pattern if about_self else None, spec.get("term"))
     except (KeyError, ValueError, re.error) as exc:
         raise ValueError(f"{source}: cue {spec.get('id', '?')}: {exc}") from exc
 
@@ -95,11 +122,13 @@ def split_list(text: str) -> list[str]:
     """Terms in a listed clause: 「PaaS、IaaS」「認証、承認、アクセス制御」."""
     if _QUOTED.search(text):
         return split_quoted(text)
+    text = re.sub(r"(?<=[A-Za-z0-9)）`])\s+(?:や|と)\s+(?=[A-Za-z0-9(（`])", "、", text)  # PostgreSQL や MySQL
     out = []
     for item in _LIST_SPLIT.split(text):
         item = _LIST_TAIL.sub("", clean_label(re.sub(r"^[\s:：]+", "", item)))
         if m := re.fullmatch(r"[(（\[](.*)[)）\]]", item):  # 「(PaaS)」: the whole item bracketed
             item = m[1].strip()
+        item = re.sub(r"\(\)$", "", item.strip("`"))  # `defineProps()` names the function defineProps
         if not item or len(item) > 40 or re.search(r"[。！？]", item):
             continue
         # A link or a path, not a term: [[d:spec/literal]], https://…, docs/glossary.md.
@@ -120,12 +149,22 @@ def _bare_targets(bare: str) -> list[str]:
     return [t for t in re.split(r"・|(?<=[ァ-ヶー])や(?=[ァ-ヶ])", bare) if t]
 
 
-def find_cues(text: str, cues: Sequence[Cue]) -> list[CueMatch]:
-    """Every cue match in the text, earlier cues first; a span one cue used is not reused."""
+# The head noun of a longer phrase: 「テキストを表現する方式の一つ」 states no term 「方式」.
+_CLAUSE_END = re.compile(r"[るたいなだ]\s*$")
+
+
+def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) -> list[CueMatch]:
+    """Every cue match in the text, earlier cues first; a span one cue used is not reused.
+
+    `self_names` are the entry's own names, for cues about it (「A、Bなどの{SELF}」).
+    """
     claimed: list[tuple[int, int]] = []
     out: list[CueMatch] = []
     for cue in cues:
-        for m in cue.regex.finditer(text):
+        regex = cue.pattern_for(self_names)
+        if regex is None:
+            continue
+        for m in regex.finditer(text):
             if any(a <= m.start() < b or a < m.end() <= b for a, b in claimed):
                 continue
             groups = {k: v for k, v in m.groupdict().items() if v}
@@ -138,7 +177,7 @@ def find_cues(text: str, cues: Sequence[Cue]) -> list[CueMatch]:
             elif "latin" in groups:
                 targets = [clean_label(groups["latin"])]
             elif "name" in groups:
-                targets = [clean_label(groups["name"])]
+                targets = [] if _CLAUSE_END.search(text[:m.start("name")]) else split_list(groups["name"])
             elif "bare" in groups:
                 targets = [re.sub(r"^(?:これ|それ|.*?では|.*?は)、?", "", t) for t in _bare_targets(groups["bare"])]
             else:

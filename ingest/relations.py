@@ -12,7 +12,7 @@ import re
 from ingest.grammar import Cue, compile_cues, default_cues, find_cues
 from ingest.profile import Profile, current_profile
 from ingest.records import Entry, Relation, RelationKind, SourceSpan
-from ingest.terms import clean_label
+from ingest.terms import clean_label, parse_name
 
 # Field roles a structured layout gives (ingest/readers/columns.py) and the relation each states.
 FIELD_RELATIONS = {
@@ -118,6 +118,15 @@ def relations_from_fields(entry: Entry) -> list[Relation]:
     return out
 
 
+def own_names(entry: Entry) -> tuple[str, ...]:
+    """The names the entry gives its own term, for cues about it (「A、Bなどの{SELF}」)."""
+    parsed = parse_name(entry.headword) if entry.headword else None
+    if parsed is None:
+        return ()
+    return tuple(n for n in (parsed.pref, *(label.text for label in parsed.labels if label.kind.value != "reading"))
+                 if len(n) >= 2)
+
+
 def extract_relations(entry: Entry, profile: Profile | None = None) -> list[Relation]:
     """Every relation the entry states, in text order, without duplicates."""
     profile = profile or current_profile()
@@ -125,7 +134,7 @@ def extract_relations(entry: Entry, profile: Profile | None = None) -> list[Rela
     if len(starts) != len(entry.definition_lines):  # a definition given without its lines
         text, starts = entry.definition, [0]
     found: list[tuple[int, Relation]] = []
-    for match in find_cues(text, cues_for(profile)):
+    for match in find_cues(text, cues_for(profile), own_names(entry)):
         cue = match.cue
         line = _line_of(entry, starts, match.start)
         span = SourceSpan(entry.doc, line, line)

@@ -15,6 +15,8 @@ LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 .,'&/\-]*$")
 HIRAGANA = re.compile(r"^[\u3041-\u309fー]+$")
 BRACKETS = re.compile(r"^(?P<outer>.+?)\s*[(（](?P<inner>[^()（）]+)[)）]\s*(?P<rest>.*)$")
 MARKS = re.compile(r"[®™©]")
+INNER_GROUP = re.compile(r"\s*[(（]([^()（）]+)[)）]")
+NOTE_LABEL = re.compile(r"^\s*(?:訳注|原語|英語|英|略称?|略語|注|読み|よみ|en|ja)\s*[:：]\s*", re.IGNORECASE)
 
 
 # What layouts wrap a term in, never part of it: list markers and numbering (■用語, 1. 用語, ①用語),
@@ -79,8 +81,12 @@ def parse_name(raw: str) -> ParsedName | None:
         outer, inner = m["outer"], m["inner"]
         if m["rest"]:
             outer = f"{outer} {m['rest']}".strip()
+    # 「証明局 (訳注: Certification Authority) (CA)」: every bracketed group names the term once more;
+    # a note label inside one (訳注:, 英:, 略:) is not part of the name.
+    extra = INNER_GROUP.findall(outer) if BRACKETS.match(outer) else []
+    outer = INNER_GROUP.sub(" ", outer).strip() if extra else outer
+    inner_parts = [p for group in (inner, *extra) if group for p in _split_alternatives(NOTE_LABEL.sub("", group))]
     outer_parts = _split_alternatives(outer)
-    inner_parts = _split_alternatives(inner) if inner else []
     pieces = outer_parts + inner_parts
     acronyms = [p for p in pieces if is_acronym(p)]
     readings = [p for p in inner_parts if HIRAGANA.match(p)]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.kana import to_hiragana
+from ingest.kana import to_hiragana
 from ingest.records import Entry, SourceSpan
 
 # Header names, matched after NFKC, lower-casing and dropping spaces and brackets. Order matters:
@@ -112,7 +113,7 @@ def with_other_names(term: str, english: Sequence[str], readings: Sequence[str])
     The headword parser (ingest/terms.py) then gives the English name its language tag and the kana
     its reading role, exactly as for a headword written that way in running text.
     """
-    extra = [e for e in english if e and e not in term] + [to_hiragana(r).replace(" ", "") for r in readings
+    extra = [e for e in english if e and e not in term] + [toto_hiragana(r).replace(" ", "") for r in readings
                                                           if r and r not in term]
     return f"{term}（{'、'.join(extra)}）" if extra else term
 
