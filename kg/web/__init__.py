@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import time
 from typing import Any
 
@@ -55,21 +56,28 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.extensions["kg"] = service or Service(settings)
     app.extensions["kg_settings"] = settings
 
-    from kg.web import documents, errors, limits, pages, rest, sparql
+    from kg.web import documents, errors, limits, pages, rest, review, sparql
 
     errors.register(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(rest.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(review.bp)
 
-    last_check = {"t": 0.0}
+    last_check = {"t": 0.0, "target": None}
 
     @app.before_request
     def _reload() -> None:
         now = time.monotonic()
-        if now - last_check["t"] > RELOAD_CHECK_S:
-            last_check["t"] = now
+        # Reading the `current` link costs microseconds: a new artifact (a curation, an added glossary)
+        # is served from the very next request of every worker, not up to RELOAD_CHECK_S later.
+        try:
+            target = os.readlink(settings.current_artifact)
+        except OSError:
+            target = None
+        if target != last_check["target"] or now - last_check["t"] > RELOAD_CHECK_S:
+            last_check["t"], last_check["target"] = now, target
             svc: Service = app.extensions["kg"]
             try:
                 svc.reload_if_changed()

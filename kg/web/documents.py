@@ -16,7 +16,6 @@ Authorization -> 401 with WWW-Authenticate; wrong token -> 403. Refusals: 411 no
 from __future__ import annotations
 
 import hashlib
-import hmac
 from dataclasses import asdict
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
@@ -35,6 +34,7 @@ from kg.documents import (
 from kg.errors import InvalidRequest, NotFound, UnsupportedMediaType
 from kg.inputs import stored_documents
 from kg.web import service
+from kg.web.auth import authorise_write
 from kg.web.errors import problem
 
 bp = Blueprint("documents", __name__)
@@ -57,17 +57,7 @@ def _busy(exc: BuildBusy) -> Response:
 
 @bp.before_request
 def _authorise() -> Response | None:
-    token = service().settings.write_token
-    if not token:
-        return problem(403, "Write API disabled", "the write API is off: set KG_WRITE_TOKEN on the server to enable it")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        response = problem(401, "Unauthorized", "send the write token as `Authorization: Bearer TOKEN`")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="kg-write"'
-        return response
-    if not hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8")):
-        return problem(403, "Forbidden", "the write token is wrong")
-    return None
+    return authorise_write()
 
 
 def _queue() -> BuildQueue:
