@@ -21,6 +21,7 @@ from pathlib import Path
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.rdf import PREFIXES, IRIs, build_dataset
 from kg.config import Settings
+from kg.curation import INGESTED, CurationReport, apply_log, own_quads
 from kg.errors import BuildError, IndexNotReady
 from kg.inputs import build_inputs, glossary_paths
 from kg.store import LABEL_TABLE, GraphStore, write_label_table, write_store
@@ -37,6 +38,7 @@ class BuildResult:
     path: Path
     manifest: dict
     report: IngestReport
+    curations: CurationReport | None = None  # what became of each logged curator decision (kg.curation)
 
 
 def definition_similarity(embedder):
@@ -88,11 +90,16 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             dataset.bind(prefix, ns)
         nquads = dataset.serialize(format="nquads", encoding="utf-8")
         tmp.mkdir(parents=True)
+        (tmp / INGESTED).write_bytes(nquads)  # the graph before curation: a curation republishes from it
         quads = write_store(tmp / "store", nquads)
         from kg.external import load_into
 
         vocabularies = load_into(tmp / "store", settings, IRIs(settings.base_iri).base)
         quads += sum(v["quads"] for v in vocabularies)
+        on_step("curation")  # curator decisions are data: every build re-applies the whole log
+        curations = apply_log(tmp / "store", settings)
+        if curations.applied and settings.store != "embedded":
+            nquads = own_quads(tmp / "store", [v["graph"] for v in vocabularies])  # what the remote store gets
         on_step("index")
         write_label_table(tmp / "store", tmp / LABEL_TABLE)
         store = GraphStore(tmp / "store")
@@ -118,6 +125,7 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             "index": index_manifest,
             "search": {"confidence": calibration.as_dict()},
             "prefixes": {k: str(v) for k, v in PREFIXES.items()},
+            "curations": curations.summary(),
         }
         if settings.store != "embedded":  # remote SPARQL store: replace its dataset before publishing (kg.remote)
             from kg.remote import replace_remote_dataset
@@ -132,7 +140,7 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
         publish(settings, final)
         prune(settings)
         on_step("done")
-        return BuildResult(final, manifest, report)
+        return BuildResult(final, manifest, report, curations)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
