@@ -14,7 +14,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -44,16 +43,10 @@ def timed(fn: Callable[[], object], n: int) -> dict[str, float]:
 
 
 def _serve(app):
-    """A werkzeug server for app in a thread of this process (tests, and bench-sparql's services)."""
-    import logging
+    """A server for app in a thread of this process (tests, and bench-sparql's services): kg.web.serve's."""
+    from kg.web.serve import serve_in_thread
 
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, f"http://127.0.0.1:{server.server_port}"
+    return serve_in_thread(app)
 
 
 @contextlib.contextmanager

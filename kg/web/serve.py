@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from kg.config import Settings
 
 log = logging.getLogger(__name__)
+
+
+def serve_in_thread(app):
+    """A werkzeug server for app on a free loopback port, in a daemon thread: (server, base URL)."""
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
 
 
 def run_server(settings: Settings, dev: bool = False) -> None:
