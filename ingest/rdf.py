@@ -9,7 +9,7 @@ Layout of the dataset (the union of all graphs is the default graph when served)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -21,7 +21,7 @@ from ingest.records import Concept, LabelKind, RelationKind, SourceSpan
 from ingest.terms import abbreviation_links, is_acronym, label_key, parse_name
 from ontology.namespace import KGO, LEXINFO, SKOSXL, VOID
 
-DEFAULT_BASE = "https://jaterm.example.org/callcenter/"
+DEFAULT_BASE = "https://jaterm.example.org/glossary/"
 PREFIXES = {"skos": SKOS, "skosxl": SKOSXL, "kgo": KGO._NS, "dct": DCTERMS, "prov": PROV, "owl": OWL,
             "xsd": XSD, "lexinfo": LEXINFO, "void": VOID, "rdfs": RDFS}
 
@@ -104,9 +104,14 @@ def concept_iris(concepts: Sequence[Concept], iris: IRIs, previous: dict[str, st
 
 
 def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentReport], *, base: str = DEFAULT_BASE,
-                  title: str = "コールセンター用語集", created: datetime | None = None,
-                  previous_iris: dict[str, str] | None = None) -> Dataset:
-    """Turn linked concepts into an RDF dataset with provenance."""
+                  title: str | Mapping[str, str], description: Mapping[str, str] | None = None,
+                  languages: Sequence[str] = ("ja", "en"), document_titles: Mapping[str, str] | None = None,
+                  created: datetime | None = None, previous_iris: dict[str, str] | None = None) -> Dataset:
+    """Turn linked concepts into an RDF dataset with provenance.
+
+    title and description are the vocabulary's (one string is Japanese, else language -> text);
+    document_titles names single glossaries (file name -> title) for their pages.
+    """
     iris = IRIs(base)
     iri_of, retired = concept_iris(concepts, iris, previous_iris)
     ds = Dataset()
@@ -116,17 +121,19 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
     stamp = Literal(created.isoformat(), datatype=XSD.dateTime)
     scheme = iris.scheme
     vocab.add((scheme, RDF.type, SKOS.ConceptScheme))
-    vocab.add((scheme, DCTERMS.title, Literal(title, lang="ja")))
-    vocab.add((scheme, DCTERMS.title, Literal("Call-centre terminology", lang="en")))
-    vocab.add((scheme, SKOS.prefLabel, Literal(title, lang="ja")))  # what SKOS tools display
-    vocab.add((scheme, SKOS.prefLabel, Literal("Call-centre terminology", lang="en")))
+    for lang, text in ({"ja": title} if isinstance(title, str) else title).items():
+        vocab.add((scheme, DCTERMS.title, Literal(text, lang=lang)))
+        vocab.add((scheme, SKOS.prefLabel, Literal(text, lang=lang)))  # what SKOS tools display
+    for lang, text in (description or {}).items():
+        vocab.add((scheme, DCTERMS.description, Literal(text, lang=lang)))
     vocab.add((scheme, DCTERMS.created, stamp))
     vocab.add((scheme, DCTERMS.modified, stamp))
-    vocab.add((scheme, DCTERMS.language, Literal("ja")))
-    vocab.add((scheme, DCTERMS.language, Literal("en")))
+    for lang in languages:
+        vocab.add((scheme, DCTERMS.language, Literal(lang)))
     vocab.add((scheme, VOID.dataDump, URIRef(iris.base + "export?format=turtle")))
 
     doc_graphs = {}
+    doc_titles = dict(document_titles or {})
     for report in documents:
         doc_iri = iris.document(report.name)
         graph = ds.graph(doc_iri)
@@ -136,6 +143,8 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
         graph.add((doc_iri, KGO.sha256, Literal(report.sha256)))
         graph.add((doc_iri, KGO.encoding, Literal(report.encoding)))
         graph.add((doc_iri, KGO.layout, Literal(report.layout)))
+        if report.name in doc_titles:
+            graph.add((doc_iri, DCTERMS.title, Literal(doc_titles[report.name])))
         vocab.add((scheme, DCTERMS.source, doc_iri))
 
     def provenance(span: SourceSpan, s: URIRef, p: URIRef, o, *, evidence: str, pattern: str, confidence: float):

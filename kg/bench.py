@@ -121,7 +121,7 @@ def run_suggest_bench(service, queries: list[str], n: int) -> dict:
     results["raw faiss search (k=50)"] = timed(lambda: searcher.index.dense_search(vector, 50), n)
     results["suggest in-process"] = timed(lambda: service.suggest(next_query()), n)
     results["autocomplete in-process"] = timed(lambda: service.complete(next_prefix()), n)
-    vocid = service.settings.vocab_id
+    vocid = service.artifact.vocabularies.default.id
     with served(service.settings) as http:
         results["server start to ready (s)"] = http.ready_s
         results["suggest over HTTP"] = timed(

@@ -27,8 +27,8 @@ DEFINED_IN = P + "SELECT ?c ?file WHERE { ?c a skos:Concept ; kgo:definedIn ?doc
 DEFINITION_LINES = P + """SELECT ?c ?file (MIN(?start) AS ?line) WHERE {
   ?x rdf:subject ?c ; rdf:predicate skos:definition ; dct:source ?doc ; kgo:lineStart ?start .
   ?doc kgo:fileName ?file } GROUP BY ?c ?file"""
-DOCUMENTS = P + """SELECT ?file ?layout WHERE {
-  ?doc a kgo:Document ; kgo:fileName ?file OPTIONAL { ?doc kgo:layout ?layout } }"""
+DOCUMENTS = P + """SELECT ?doc ?file ?layout ?title WHERE {
+  ?doc a kgo:Document ; kgo:fileName ?file OPTIONAL { ?doc kgo:layout ?layout } OPTIONAL { ?doc dct:title ?title } }"""
 
 # --- gojūon ------------------------------------------------------------------------------------
 KANA_ROWS = ("あ", "か", "さ", "た", "な", "は", "ま", "や", "ら", "わ")
@@ -75,7 +75,7 @@ class Entry:
 @dataclass(frozen=True)
 class Glossary:
     file: str
-    name: str
+    name: str  # its title (the vocabulary configuration's, else the one the document states), else the file name
     layout: str
     entries: tuple[tuple[int | None, Entry], ...]  # (first definition line, entry) in file order
 
@@ -92,6 +92,10 @@ class Catalogue:
 
     def section(self, key: str) -> list[Entry]:
         return self.sections.get(key, [])
+
+    def glossary_name(self, file: str) -> str:
+        g = self.glossaries.get(file)
+        return g.name if g is not None else glossary_name(file)
 
     def nav(self) -> list[tuple[str, str, int]]:
         """(key, title, count) for every section, in gojūon, then Latin, then other order."""
@@ -137,10 +141,12 @@ def _labels(doc) -> list[str]:
     return [label for label in labels if not label.startswith(UNKNOWN_PREFIX)]
 
 
-def glossary_name(file: str) -> str:
-    """A short human name for a glossary file: 004_252ec….txt -> 用語集 004."""
-    m = re.match(r"(\d+)[_-]", file)
-    return f"用語集 {m.group(1)}" if m else re.sub(r"\.[A-Za-z0-9]+$", "", file)
+def glossary_name(file: str, title: str | None = None) -> str:
+    """A glossary's name: its title when it has one (dct:title of its document), else its file name
+    without the extension. File names carry no convention: 004_252ec….txt is just that."""
+    if title and title.strip():
+        return title.strip()
+    return re.sub(r"\.[A-Za-z0-9]+$", "", file) or file
 
 
 def display_reading(label: str, reading: str, leading_only: bool = False) -> str:
@@ -152,20 +158,31 @@ def display_reading(label: str, reading: str, leading_only: bool = False) -> str
     return hira if re.fullmatch(r"[\u3041-\u309fー・\s]+", hira) else ""
 
 
-def build_catalogue(store, index) -> Catalogue:
-    """Every concept of the index with its section, reading and glossaries; glossaries in file order."""
+def build_catalogue(store, index, scope=None) -> Catalogue:
+    """Every concept of the index (of one vocabulary: scope, a kg.vocabularies.VocabularyInfo) with its
+    section, reading and glossaries; glossaries in file order."""
+    def mine(uri: str) -> bool:
+        return scope is None or scope.owns(uri)
+
     files: dict[str, dict[str, int | None]] = {}
     for row in store.select(DEFINED_IN):
-        files.setdefault(row["c"][0], {}).setdefault(row["file"][0], None)
+        if mine(row["c"][0]):
+            files.setdefault(row["c"][0], {}).setdefault(row["file"][0], None)
     for row in store.select(DEFINITION_LINES):
+        if not mine(row["c"][0]):
+            continue
         line = int(float(row["line"][0])) if "line" in row else None
         files.setdefault(row["c"][0], {})[row["file"][0]] = line
-    layouts = {row["file"][0]: row.get("layout", ("",))[0] for row in store.select(DOCUMENTS)}
+    documents = [row for row in store.select(DOCUMENTS) if mine(row["doc"][0])]
+    layouts = {row["file"][0]: row.get("layout", ("",))[0] for row in documents}
+    titles = {row["file"][0]: row["title"][0] for row in documents if "title" in row}
 
     entries: list[Entry] = []
     antonyms_of: dict[str, set[str]] = {}
     by_label_key: dict[str, set[str]] = {}
     for doc in index.docs:
+        if not mine(doc.uri):
+            continue
         label = doc.pref_label
         for text in _labels(doc):
             if loose_key(text):
@@ -194,7 +211,7 @@ def build_catalogue(store, index) -> Catalogue:
     for file in sorted({f for fs in files.values() for f in fs} | set(layouts)):
         members = [(files[uri][file], by_uri[uri]) for uri in files if file in files[uri] and uri in by_uri]
         members.sort(key=lambda m: (m[0] is None, m[0] or 0, m[1].sort_key))
-        glossaries[file] = Glossary(file, glossary_name(file), layouts.get(file, ""), tuple(members))
+        glossaries[file] = Glossary(file, glossary_name(file, titles.get(file)), layouts.get(file, ""), tuple(members))
     return Catalogue(entries, by_uri, sections, glossaries, index, antonyms_of, by_label_key)
 
 
@@ -252,20 +269,22 @@ def concept_view(cat: Catalogue, concept: dict) -> dict:
 
 
 _cache_lock = threading.Lock()
-_cache: dict[str, tuple[object, Catalogue]] = {}
+_cache: dict[str | None, tuple[object, Catalogue]] = {}
 
 
-def catalogue(artifact) -> Catalogue:
-    """The catalogue of a loaded artifact (kg.service.LoadedArtifact), built once per artifact."""
-    cached = _cache.get("current")
+def catalogue(artifact, scope=None) -> Catalogue:
+    """The catalogue of a loaded artifact (kg.service.LoadedArtifact), or of one of its vocabularies
+    (scope), built once per artifact."""
+    key = scope.id if scope is not None else None
+    cached = _cache.get(key)
     if cached is not None and cached[0] is artifact:
         return cached[1]
     with _cache_lock:
-        cached = _cache.get("current")
+        cached = _cache.get(key)
         if cached is not None and cached[0] is artifact:
             return cached[1]
-        built = build_catalogue(artifact.store, artifact.searcher.index)
-        _cache["current"] = (artifact, built)
+        built = build_catalogue(artifact.store, artifact.searcher.index, scope)
+        _cache[key] = (artifact, built)
         return built
 
 
@@ -341,7 +360,7 @@ def search_row(hit, query: str, cat: Catalogue) -> dict:
            "matchName": MATCH_NAMES.get(hit.match_type, hit.match_type), "score": round(float(hit.score), 3),
            "confident": bool(hit.confident), "definition": first_line(hit.definition),
            "reading": entry.reading if entry else "",
-           "glossaries": [{"file": f, "name": glossary_name(f)} for f in (entry.glossaries if entry else ())]}
+           "glossaries": [{"file": f, "name": cat.glossary_name(f)} for f in (entry.glossaries if entry else ())]}
     matched = hit.matched_label or hit.pref_label
     if hit.match_type == "reading":
         reading = to_hiragana(reading_of(unicodedata.normalize("NFKC", matched)))
@@ -368,16 +387,25 @@ def _merge(exact, prefix, hybrid, limit: int) -> list:
     return out[:limit]
 
 
-def live_search(service, text: str, limit: int = 8) -> list[dict]:
+def _completions(service, text: str, limit: int, cat: Catalogue, scope) -> list:
+    """Labels and readings that start with the text, of the catalogue's vocabulary only."""
+    prefix = strip_question(text) or text
+    if scope is None:
+        return service.complete(prefix, limit=limit)
+    return [h for h in service.complete(prefix, limit=limit * 4) if h.uri in cat.by_uri][:limit]
+
+
+def live_search(service, text: str, limit: int = 8, scope=None) -> list[dict]:
     """Rows for search-as-you-type: exact label matches, then labels and readings that start with
-    the text, then the ranked search's confident answers; one row per concept."""
+    the text, then the ranked search's confident answers; one row per concept (of one vocabulary: scope)."""
     text = text.strip()
     if not text:
         return []
-    cat = catalogue(service.artifact)
-    hits = service.suggest(text, limit=limit)
+    cat = catalogue(service.artifact, scope)
+    vocab = [scope.id] if scope is not None else []
+    hits = service.suggest(text, limit=limit, vocab=vocab)
     exact = [h for h in hits if h.match_type != "hybrid"]
-    prefix = service.complete(strip_question(text) or text, limit=limit)
+    prefix = _completions(service, text, limit, cat, scope)
     hybrid = [h for h in hits if h.match_type == "hybrid"]
     return [search_row(h, text, cat) for h in _merge(exact, prefix, hybrid, limit)]
 
@@ -396,20 +424,21 @@ class SearchResult:
         return bool(self.rows)
 
 
-def full_search(service, text: str, limit: int = 20) -> SearchResult:
-    """The full ranked list for a submitted query; when nothing is confident, says so and offers the
-    nearest candidates clearly marked as unconfident."""
+def full_search(service, text: str, limit: int = 20, scope=None) -> SearchResult:
+    """The full ranked list for a submitted query (in one vocabulary: scope); when nothing is confident,
+    says so and offers the nearest candidates clearly marked as unconfident."""
     text = text.strip()
     if not text:
         return SearchResult(text, [], [])
-    cat = catalogue(service.artifact)
-    hits = service.suggest(text, limit=limit)
+    cat = catalogue(service.artifact, scope)
+    vocab = [scope.id] if scope is not None else []
+    hits = service.suggest(text, limit=limit, vocab=vocab)
     exact = [h for h in hits if h.match_type != "hybrid"]
-    prefix = service.complete(strip_question(text) or text, limit=limit)
+    prefix = _completions(service, text, limit, cat, scope)
     hybrid = [h for h in hits if h.match_type == "hybrid"]
     rows = [search_row(h, text, cat) for h in _merge(exact, prefix, hybrid, limit)]
     nearest = []
     if not rows:
-        candidates = service.suggest(text, limit=5, include_unconfident=True)
+        candidates = service.suggest(text, limit=5, include_unconfident=True, vocab=vocab)
         nearest = [search_row(h, text, cat) for h in candidates if h.score >= NEAREST_FLOOR]
     return SearchResult(text, rows, nearest)

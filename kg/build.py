@@ -19,12 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.pipeline import IngestReport, ingest_paths
+from ingest.profile import named_profile, use_profile
 from ingest.rdf import PREFIXES, IRIs, build_dataset
 from kg.config import Settings
 from kg.curation import INGESTED, CurationReport, apply_log, own_quads
 from kg.errors import BuildError, IndexNotReady
-from kg.inputs import build_inputs, glossary_paths
+from kg.inputs import build_inputs, glossary_paths, stored_documents
 from kg.store import LABEL_TABLE, GraphStore, write_label_table, write_store
+from kg.vocabularies import VocabularyConfig, VocabularyInfo, configured, from_documents, titled, titles_of
 from search.fit_confidence import calibrate_index
 from search.index import CONCEPT_ROWS_QUERY, build_index, concept_docs_from_rows, read_manifest
 
@@ -64,11 +66,7 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
                    on_step: Callable[[str], None] = lambda _step: None) -> BuildResult:
     """Ingest inputs (default: the corpus directory) into a new artifact and make it current."""
     started = time.perf_counter()
-    if not inputs:
-        inputs = build_inputs(settings)  # the corpus plus documents added with `kg add`
-    paths = glossary_paths(inputs)
-    if not paths:
-        raise BuildError(f"no glossary files found in {', '.join(str(i) for i in inputs)}")
+    plan = build_plan(settings, inputs)
     settings.artifacts_dir.mkdir(parents=True, exist_ok=True)
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     tmp = settings.artifacts_dir / f".tmp-{build_id}"
@@ -78,26 +76,40 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
 
             embedder = load_embedder(settings.embedding_model, query_prefix=settings.query_prefix,
                                      document_prefix=settings.document_prefix)
-        on_step("ingest")
-        concepts, report = ingest_paths(paths, progress=lambda docs: progress(docs, "ingest"),
-                                        similarity=definition_similarity(embedder))
-        if not report.documents:
-            raise BuildError("no document could be ingested: " + "; ".join(report.errors))
-        on_step("graph")
-        dataset = build_dataset(concepts, report.documents, base=settings.base_iri, title=settings.vocab_title,
-                                previous_iris=previous_concept_iris(settings))
-        for prefix, ns in PREFIXES.items():
-            dataset.bind(prefix, ns)
-        nquads = dataset.serialize(format="nquads", encoding="utf-8")
+        # Each vocabulary is ingested on its own: concepts never merge across vocabularies.
+        report = IngestReport()
+        parts: list[bytes] = []
+        built: list[tuple[VocabularyConfig, list[str]]] = []
+        profiles: dict[str, dict[str, str]] = {}  # vocabulary id -> the extraction profile it was read with
+        for config, paths in plan:
+            on_step("ingest" if len(plan) == 1 else f"ingest {config.id}")
+            with use_profile(named_profile(config.profile) if config.profile else None) as profile:
+                concepts, part = ingest_paths(paths, progress=lambda docs: progress(docs, "ingest"),
+                                              similarity=definition_similarity(embedder))
+            profiles[config.id] = profile.manifest()
+            if not part.documents:
+                raise BuildError(f"vocabulary {config.id}: no document could be ingested: " + "; ".join(part.errors))
+            _merge_report(report, part)
+            on_step("graph" if len(plan) == 1 else f"graph {config.id}")
+            dataset = build_dataset(concepts, part.documents, base=config.base_iri, title=config.title,
+                                    description=config.description, languages=config.languages,
+                                    document_titles={**titles_of(paths), **config.document_titles},
+                                    previous_iris=previous_concept_iris(settings, config.base_iri))
+            for prefix, ns in PREFIXES.items():
+                dataset.bind(prefix, ns)
+            parts.append(dataset.serialize(format="nquads", encoding="utf-8"))
+            built.append((config, [d.name for d in part.documents]))
+        nquads = b"".join(parts)
         tmp.mkdir(parents=True)
         (tmp / INGESTED).write_bytes(nquads)  # the graph before curation: a curation republishes from it
         quads = write_store(tmp / "store", nquads)
         from kg.external import load_into
 
-        vocabularies = load_into(tmp / "store", settings, IRIs(settings.base_iri).base)
+        default_base = IRIs(plan[0][0].base_iri).base
+        vocabularies = load_into(tmp / "store", settings, default_base)
         quads += sum(v["quads"] for v in vocabularies)
         on_step("curation")  # curator decisions are data: every build re-applies the whole log
-        curations = apply_log(tmp / "store", settings)
+        curations = apply_log(tmp / "store", settings, default_base)
         if curations.applied and settings.store != "embedded":
             nquads = own_quads(tmp / "store", [v["graph"] for v in vocabularies])  # what the remote store gets
         on_step("index")
@@ -109,15 +121,22 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
         on_step("calibrate")
         # The no-answer model is fitted on this artifact's own definitions (search.fit_confidence).
         calibration = calibrate_index(tmp / "index", embedder)
+        vocabs = [VocabularyInfo(id=c.id, title=c.title, base_iri=IRIs(c.base_iri).base, description=c.description,
+                                 languages=c.languages, documents=tuple(names),
+                                 concepts=sum(1 for d in docs if d.uri.startswith(IRIs(c.base_iri).base)))
+                  for c, names in built]
         manifest = {
             "version": MANIFEST_VERSION,
             "build_id": build_id,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "build_seconds": round(time.perf_counter() - started, 2),
-            "base_iri": settings.base_iri,
-            "vocab_id": settings.vocab_id,
+            "base_iri": vocabs[0].base_iri,  # the default vocabulary's (the first)
+            "vocab_id": vocabs[0].id,
+            "vocabs": [v.to_json() for v in vocabs],  # built vocabularies; "vocabularies" are `kg load`ed ones
             "documents": [{"name": d.name, "sha256": d.sha256, "encoding": d.encoding, "layout": d.layout,
-                           "entries": d.entries} for d in report.documents],
+                           "entries": d.entries, "reader": d.reader, "reader_score": d.reader_score,
+                           "runner_up": d.runner_up} for d in report.documents],
+            "profiles": profiles,
             "errors": report.errors,
             "vocabularies": vocabularies,
             "counts": {"concepts": len(docs), "quads": quads, "documents": len(report.documents),
@@ -146,8 +165,47 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
         raise
 
 
-def previous_concept_iris(settings: Settings) -> dict[str, str]:
-    """Normalised preferred label -> concept IRI in the artifact being served (empty for a first build)."""
+def build_plan(settings: Settings, inputs: Sequence[str | os.PathLike] | None
+               ) -> list[tuple[VocabularyConfig, list[Path]]]:
+    """Which files make which vocabulary (kg.vocabularies): the configured vocabularies, or one vocabulary
+    named by its documents. Documents added with `kg add` belong to the default (first) vocabulary."""
+    found = configured(settings, inputs)
+    if found is None:
+        named_by = list(inputs) if inputs else [settings.corpus_dir]
+        if not inputs:
+            inputs = build_inputs(settings)  # the corpus plus documents added with `kg add`
+        paths = glossary_paths(inputs)
+        if not paths:
+            raise BuildError(f"no glossary files found in {', '.join(str(i) for i in inputs)}")
+        return [(from_documents(named_by, paths, settings), paths)]
+    configs, extra = found
+    plan = []
+    for i, config in enumerate(configs):
+        paths = glossary_paths(config.sources)
+        if i == 0:
+            # Stored documents, or further PATHS after a configured folder; one replaces a source of the same name.
+            added = glossary_paths(extra) if inputs else stored_documents(settings)
+            names = {p.name for p in added}
+            paths = [p for p in paths if p.name not in names] + added
+        if not paths:
+            raise BuildError(f"vocabulary {config.id}: no glossary files in {', '.join(map(str, config.sources))}")
+        plan.append((titled(config, paths), paths))
+    return plan
+
+
+def _merge_report(total: IngestReport, part: IngestReport) -> None:
+    total.documents.extend(part.documents)
+    total.errors.extend(part.errors)
+    total.conflicts.extend(part.conflicts)
+    total.ambiguous_labels.update(part.ambiguous_labels)
+    total.undefined_targets.extend(part.undefined_targets)
+    total.concepts += part.concepts
+    total.relations += part.relations
+
+
+def previous_concept_iris(settings: Settings, base_iri: str) -> dict[str, str]:
+    """Normalised preferred label -> concept IRI of one vocabulary (by its base IRI) in the artifact being
+    served (empty for a first build)."""
     from ingest.rdf import definition_key
     from ingest.terms import label_key
 
@@ -158,7 +216,7 @@ def previous_concept_iris(settings: Settings) -> dict[str, str]:
     with (path / "index" / "docs.jsonl").open(encoding="utf-8") as f:
         for line in f:
             doc = json.loads(line)
-            if doc["uri"].startswith(settings.base_iri):  # only our own concepts, not loaded vocabularies
+            if doc["uri"].startswith(base_iri):  # only this vocabulary's concepts, not others nor loaded ones
                 for label in doc["pref_labels"].values():
                     out.setdefault(label_key(label), doc["uri"])
                 for definition in doc["definitions"]:

@@ -60,9 +60,11 @@ class Settings:
 
     data_dir: Path = HOME / "var"
     corpus_dir: Path = DEFAULT_CORPUS
-    base_iri: str = "https://jaterm.example.org/callcenter/"
-    vocab_id: str = "callcenter"
-    vocab_title: str = "コールセンター用語集"
+    # Vocabularies (kg.vocabularies): a configuration file, else the documents name their one vocabulary.
+    vocabularies_file: Path | None = None  # KG_VOCABULARIES
+    base_iri: str = ""  # KG_BASE_IRI: the default vocabulary's base; unset: the configuration's, else .../<id>/
+    vocab_id: str = ""  # KG_VOCAB_ID / KG_VOCAB_TITLE: id and title of a vocabulary built without configuration
+    vocab_title: str = ""
     embedding_model: Path = DEFAULT_MODEL
     query_prefix: str = ""
     document_prefix: str = ""
@@ -115,6 +117,7 @@ class Settings:
         return cls(
             data_dir=Path(env.get("KG_DATA_DIR", defaults.data_dir)),
             corpus_dir=Path(env.get("KG_CORPUS_DIR", defaults.corpus_dir)),
+            vocabularies_file=Path(env["KG_VOCABULARIES"]) if env.get("KG_VOCABULARIES") else None,
             base_iri=env.get("KG_BASE_IRI", defaults.base_iri),
             vocab_id=env.get("KG_VOCAB_ID", defaults.vocab_id),
             vocab_title=env.get("KG_VOCAB_TITLE", defaults.vocab_title),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from kg.concepts import LabelLookup, describe_concept
 from kg.config import Settings
 from kg.errors import IndexNotReady
 from kg.store import GraphStore
-from kg.vocabulary import vocabulary
+from kg.vocabularies import Served, vocabularies_of
+from kg.vocabulary import serialize_graphs, vocabulary
 from search.hybrid import Hit, Searcher
 from search.index import load_index
 
@@ -38,6 +40,7 @@ class LoadedArtifact:
     store: GraphStore
     searcher: Searcher
     labels: LabelLookup
+    vocabularies: Served  # what it serves, by vocabulary id (kg.vocabularies)
 
 
 class Service:
@@ -78,12 +81,13 @@ class Service:
         threshold = self.settings.search_threshold
         searcher = Searcher(index, self.embedder, english=self.english,
                             **({"threshold": threshold} if threshold is not None else {}))
-        artifact = LoadedArtifact(path, manifest, store, searcher, LabelLookup(store))
+        served = vocabularies_of(manifest, store)
+        artifact = LoadedArtifact(path, manifest, store, searcher, LabelLookup(store), served)
         vocabulary(store)  # the Skosmos views' label cache: built now, not by the first request
         with self._lock:
             self._artifact = artifact
             if self._runner is not None:
-                self._runner.reopen(path / "store")
+                self._runner.reopen(path / "store", self._query_base(artifact))
         log.info("serving artifact %s (%d concepts)", path.name, len(index))
         return artifact
 
@@ -108,9 +112,23 @@ class Service:
 
     # --- operations -----------------------------------------------------------------
     def suggest(self, text: str, limit: int = 10, threshold: float | None = None,
-                include_unconfident: bool = False) -> list[Hit]:
-        return self.artifact.searcher.suggest(text, limit=limit, threshold=threshold,
-                                              include_unconfident=include_unconfident)
+                include_unconfident: bool = False, vocab: Sequence[str] = ()) -> list[Hit]:
+        """Ranked hits; with vocab, only concepts of those vocabularies (ids; NotFound for an unknown one)."""
+        artifact = self.artifact
+        searcher = artifact.searcher
+        if not vocab:
+            return searcher.suggest(text, limit=limit, threshold=threshold, include_unconfident=include_unconfident)
+        wanted = [artifact.vocabularies.get(v) for v in vocab]
+        # The index ranks every vocabulary together: ask for more hits until enough are left after
+        # filtering, or the ranking has nothing more to give.
+        size = len(searcher.index)
+        asked = limit
+        while True:
+            asked = min(max(asked * 4, 50), size)
+            hits = searcher.suggest(text, limit=asked, threshold=threshold, include_unconfident=include_unconfident)
+            kept = [h for h in hits if any(v.owns(h.uri) for v in wanted)]
+            if len(kept) >= limit or len(hits) < asked or asked >= size:
+                return kept[:limit]
 
     def complete(self, prefix: str, limit: int = 10) -> list[Hit]:
         return self.artifact.searcher.complete(prefix, limit)
@@ -121,8 +139,18 @@ class Service:
     def concept(self, uri: str) -> dict:
         return describe_concept(self.artifact.store, uri)
 
-    def export(self, fmt: str) -> bytes:
-        return self.artifact.store.serialize(fmt, prefixes=self.artifact.manifest.get("prefixes"))
+    def export(self, fmt: str, vocab: str | None = None) -> bytes:
+        """The whole dataset, or with vocab only that vocabulary's graphs."""
+        artifact = self.artifact
+        prefixes = artifact.manifest.get("prefixes")
+        if vocab is None:
+            return artifact.store.serialize(fmt, prefixes=prefixes)
+        return serialize_graphs(artifact.store, fmt, artifact.vocabularies.get(vocab).graphs(artifact.store), prefixes)
+
+    def _query_base(self, artifact: LoadedArtifact) -> str:
+        """The base of relative IRIs in user queries: the served default vocabulary's (KG_BASE_IRI when it
+        was built with one)."""
+        return artifact.vocabularies.default.base_iri
 
     @property
     def runner(self):
@@ -130,6 +158,7 @@ class Service:
             from kg.sparql_worker import QueryRunner
 
             store_path = self.artifact.path / "store" if self.settings.store == "embedded" else None
+            base_iri = self._query_base(self.artifact) if store_path is not None else ""
             with self._lock:  # load() takes this lock too: the artifact is resolved before it
                 if self._runner is None:
                     s = self.settings
@@ -140,7 +169,7 @@ class Service:
                         return self._runner
                     self._runner = QueryRunner(store_path, workers=s.sparql_workers,
                                                timeout_s=s.sparql_timeout_s, memory_mb=s.sparql_memory_mb,
-                                               max_rows=s.sparql_max_rows)
+                                               max_rows=s.sparql_max_rows, base_iri=base_iri)
         return self._runner
 
     def sparql(self, prepared, *, media_type: str, timeout_s: float | None = None,

@@ -170,12 +170,16 @@ class QueryRunner:
         memory_mb: int = 2048,
         max_rows: int = 10_000,
         max_bytes: int = 64 << 20,
+        base_iri: str = "",
     ):
         if workers < 1 or timeout_s <= 0 or memory_mb < 64 or max_rows < 1 or max_bytes < 1:
             raise ValueError("workers, timeout_s, memory_mb, max_rows and max_bytes must be positive")
         self._store_path = os.path.realpath(store_path)
         self.workers, self.timeout_s, self.memory_mb = workers, timeout_s, memory_mb
         self.max_rows, self.max_bytes = max_rows, max_bytes
+        # Relative IRIs in user queries resolve against the served vocabulary's base (KG_BASE_IRI or the
+        # artifact's), never a fixed one; "" leaves them unresolvable, and pyoxigraph says so.
+        self.base_iri = base_iri
         self._ctx = multiprocessing.get_context("forkserver")
         # Preloading this module in the fork server makes each (re)start a cheap fork of a warm process.
         self._ctx.set_forkserver_preload(["kg.sparql_worker"])
@@ -214,7 +218,7 @@ class QueryRunner:
         limit = check_request(query, media_type, timeout_s, self.timeout_s, (*default_graph_uris, *named_graph_uris))
         request = (
             "query", self._store_path, query.text, query.verified, query.prefixes, media_type,
-            tuple(default_graph_uris), tuple(named_graph_uris), self.max_rows, self.max_bytes, limit,
+            tuple(default_graph_uris), tuple(named_graph_uris), self.max_rows, self.max_bytes, self.base_iri, limit,
         )  # fmt: skip
         waited = time.monotonic()
         try:
@@ -236,11 +240,13 @@ class QueryRunner:
             return QueryResult(content=reply[1], media_type=reply[2], truncated=reply[3])
         raise _error_from_reply(reply, self.memory_mb)
 
-    def reopen(self, store_path: str | os.PathLike) -> None:
+    def reopen(self, store_path: str | os.PathLike, base_iri: str | None = None) -> None:
         """Serve new queries from another (immutable) store directory; running queries finish on the old one."""
         path = os.path.realpath(store_path)
         if not os.path.isdir(path):
             raise IndexNotReady(f"no store at {path}")
+        if base_iri is not None:
+            self.base_iri = base_iri
         self._store_path = path  # one reference assignment: atomic for concurrent run() calls
         log.info("SPARQL queries now use %s", path)
 
@@ -258,9 +264,6 @@ class QueryRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-QUERY_BASE_IRI = "https://jaterm.example.org/callcenter/"
 
 
 def check_request(query: PreparedQuery, media_type: str, timeout_s: float | None, max_timeout_s: float,
@@ -379,7 +382,7 @@ def _oxigraph_position(message: str, text: str) -> tuple[str, int | None, int | 
 
 def _execute(request: tuple, stores: dict[str, ox.Store]) -> tuple:
     """Gate, run and serialise one query inside the worker."""
-    (_, path, text, verified, prefixes, media_type, default, named, max_rows, max_bytes, _timeout) = request
+    (_, path, text, verified, prefixes, media_type, default, named, max_rows, max_bytes, base_iri, _timeout) = request
     lexical_gate(text)  # never trust a PreparedQuery built by hand
     if not verified:
         verify_query(text)
@@ -395,7 +398,7 @@ def _execute(request: tuple, stores: dict[str, ox.Store]) -> tuple:
         kwargs = {"default_graph": [ox.NamedNode(u) for u in default], "named_graphs": [ox.NamedNode(u) for u in named]}
     # Relative IRIs in a query resolve against the vocabulary's namespace (the protocol leaves the
     # base to the service; without one pyoxigraph rejects them).
-    result = store.query(text, base_iri=QUERY_BASE_IRI, **kwargs)
+    result = store.query(text, base_iri=base_iri or None, **kwargs)
     if isinstance(result, ox.QueryBoolean):
         content, truncated = write_boolean(bool(result), media_type), False
     elif isinstance(result, ox.QuerySolutions):

@@ -11,14 +11,15 @@ from __future__ import annotations
 import bisect
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.errors import InvalidRequest, NotFound
-from kg.store import GraphStore
+from kg.store import DATASET_FORMATS, FORMAT_ALIASES, GRAPH_FORMATS, GraphStore
 from ontology.namespace import KGO as KGO_TERMS
 from search.normalize import loose_key
 
@@ -150,11 +151,33 @@ class Vocabulary:
             raise NotFound(f"Could not find concept <{uri}>")
 
 
-_CACHE: weakref.WeakKeyDictionary[GraphStore, Vocabulary] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[GraphStore, dict[str | None, Vocabulary]] = weakref.WeakKeyDictionary()
 
 
-def vocabulary(store: GraphStore) -> Vocabulary:
-    voc = _CACHE.get(store)
+class Scope(Protocol):
+    """One vocabulary of the artifact (kg.vocabularies.VocabularyInfo): its concepts, scheme and titles."""
+
+    id: str
+    title: dict[str, str]
+    languages: tuple[str, ...]
+
+    @property
+    def scheme(self) -> str: ...
+
+    @property
+    def loaded(self) -> bool: ...
+
+    def owns(self, uri: str) -> bool: ...
+
+
+def vocabulary(store: GraphStore, scope: Scope | None = None) -> Vocabulary:
+    """The labels, types and scheme of the whole store, or of one of its vocabularies (scope)."""
+    cached = _CACHE.setdefault(store, {})
+    key = scope.id if scope is not None else None
+    voc = cached.get(key)
+    if voc is None and scope is not None:
+        voc = _scoped(vocabulary(store), scope)
+        cached[key] = voc
     if voc is None:
         voc = Vocabulary()
         for uri, prop, value, lang, key in store.label_rows():
@@ -170,8 +193,23 @@ def vocabulary(store: GraphStore) -> Vocabulary:
                 voc.titles[row["title"][1] or ""] = row["title"][0]
             if "lang" in row and row["lang"][0] not in voc.languages:
                 voc.languages = sorted([*voc.languages, row["lang"][0]])
-        _CACHE[store] = voc
+        cached[None] = voc
     return voc
+
+
+def _scoped(whole: Vocabulary, scope: Scope) -> Vocabulary:
+    """One vocabulary's part of the store's labels and types, with its own scheme, titles and languages."""
+    voc = Vocabulary(labels=[lb for lb in whole.labels if scope.owns(lb.uri)],
+                     pref={u: v for u, v in whole.pref.items() if scope.owns(u)},
+                     types={u: t for u, t in whole.types.items() if scope.owns(u)},
+                     scheme="" if scope.loaded else scope.scheme, titles=dict(scope.title))
+    langs = sorted(scope.languages) if not scope.loaded else sorted({lb.lang for lb in voc.labels if lb.lang})
+    voc.languages = langs or whole.languages
+    return voc
+
+
+def _vocab_id(vocid: str | Callable[[str], str], uri: str) -> str:
+    return vocid if isinstance(vocid, str) else vocid(uri)
 
 
 def check_language(voc: Vocabulary, lang: str | None) -> str | None:
@@ -182,19 +220,23 @@ def check_language(voc: Vocabulary, lang: str | None) -> str | None:
 
 # --- vocabulary list and information --------------------------------------------------------------
 
-def vocabularies(store: GraphStore, vocid: str, fallback_title: str, lang: str | None) -> dict:
-    voc = vocabulary(store)
-    title = voc.title(lang, fallback_title)
+def vocabularies(store: GraphStore, scopes: Sequence[Scope], lang: str | None) -> dict:
+    """GET /rest/v1/vocabularies: every vocabulary of the artifact with its title in lang."""
+    items = []
+    for scope in scopes:
+        title = vocabulary(store, scope).title(lang, scope.id)
+        items.append({"uri": scope.id, "id": scope.id, "title": title})
     return {"@context": {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "onki": ONKI,
-                         "title": {"@id": "rdfs:label", "@language": lang or voc.default_language},
+                         "title": {"@id": "rdfs:label", "@language": lang or vocabulary(store).default_language},
                          "vocabularies": "onki:hasVocabulary", "id": "onki:vocabularyIdentifier", "uri": "@id"},
-            "uri": "", "vocabularies": [{"uri": vocid, "id": vocid, "title": title}]}
+            "uri": "", "vocabularies": items}
 
 
-def vocabulary_info(store: GraphStore, vocid: str, fallback_title: str, lang: str | None) -> dict:
-    voc = vocabulary(store)
+def vocabulary_info(store: GraphStore, scope: Scope, lang: str | None) -> dict:
+    voc = vocabulary(store, scope)
+    vocid = scope.id
     lang = lang or voc.default_language
-    title = voc.title(lang, fallback_title)
+    title = voc.title(lang, vocid)
     return {"@context": {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "skos": SKOS, "onki": ONKI,
                          "dct": "http://purl.org/dc/terms/", "uri": "@id", "type": "@type",
                          "conceptschemes": "onki:hasConceptScheme", "id": "onki:vocabularyIdentifier",
@@ -240,7 +282,8 @@ def parse_fields(raw: str | None) -> tuple[str, ...]:
     return fields
 
 
-def _row(voc: Vocabulary, label: Label, display: str | None, vocid: str, base: str | None) -> dict:
+def _row(voc: Vocabulary, label: Label, display: str | None, vocid: str | Callable[[str], str],
+         base: str | None) -> dict:
     """One Skosmos search hit: display prefLabel plus the label that matched when it is another one."""
     pref = voc.pref_label(label.uri, display, label.lang)
     row: dict = {"uri": label.uri, "type": voc.types.get(label.uri, ["skos:Concept"])}
@@ -252,7 +295,7 @@ def _row(voc: Vocabulary, label: Label, display: str | None, vocid: str, base: s
         row["matchedPrefLabel"], row["lang"] = label.value, label.lang
     elif label.prop in ("altLabel", "hiddenLabel"):
         row[label.prop], row["lang"] = label.value, label.lang
-    row["vocab"] = vocid
+    row["vocab"] = _vocab_id(vocid, label.uri)
     return row
 
 
@@ -269,9 +312,11 @@ def _restrict(store: GraphStore, params: SearchParams) -> set[str] | None:
     return allowed
 
 
-def search(store: GraphStore, params: SearchParams, vocid: str, base: str | None = None) -> dict:
-    """GET /rest/v1/search: label matches ordered like Skosmos (matched label, then language)."""
-    voc = vocabulary(store)
+def search(store: GraphStore, params: SearchParams, vocid: str | Callable[[str], str], base: str | None = None,
+           scope: Scope | None = None) -> dict:
+    """GET /rest/v1/search: label matches ordered like Skosmos (matched label, then language); vocid is the
+    vocabulary's id, or for a search across vocabularies a function from concept IRI to id."""
+    voc = vocabulary(store, scope)
     display = params.labellang or params.lang
     match = _matcher(params.query)
     everything = not params.query.replace("*", "").strip()
@@ -328,10 +373,11 @@ def _add_field(store: GraphStore, voc: Vocabulary, results: list[dict], name: st
             row[name] = sorted(values, key=str) if name not in RESOURCE_FIELDS else values
 
 
-def lookup(store: GraphStore, label: str, lang: str | None, vocid: str, base: str | None = None) -> dict:
+def lookup(store: GraphStore, label: str, lang: str | None, vocid: str | Callable[[str], str],
+           base: str | None = None, scope: Scope | None = None) -> dict:
     """GET /rest/v1/{vocid}/lookup: Skosmos precedence (exact prefLabel, then case-insensitive, then
     altLabel) with our normalisation as the loose tier and hiddenLabel (kana readings) last."""
-    voc = vocabulary(store)
+    voc = vocabulary(store, scope)
     key, folded = loose_key(label), label.strip().casefold()
     candidates = [lb for lb in voc.labels if lb.key == key and _lang_matches(lb.lang, lang)]
     if not candidates:
@@ -358,13 +404,13 @@ def lookup(store: GraphStore, label: str, lang: str | None, vocid: str, base: st
     return {"@context": context, "result": result}
 
 
-def suggest_results(store: GraphStore, hits, vocid: str, lang: str | None) -> list[dict]:
+def suggest_results(store: GraphStore, hits, vocid: str | Callable[[str], str], lang: str | None) -> list[dict]:
     """Annif-style rows (uri, label, score) plus our prefLabel, matchedLabel and per-signal scores;
     with `lang`, label and prefLabel are in that language where the concept has one."""
     voc = vocabulary(store)
     rows = []
     for hit in hits:
-        row = {**hit.as_dict(), "vocab": vocid, "label": hit.pref_label}
+        row = {**hit.as_dict(), "vocab": _vocab_id(vocid, hit.uri), "label": hit.pref_label}
         pref = voc.pref_label(hit.uri, lang) if lang else None
         if pref and _lang_matches(pref[1], lang):
             row["prefLabel"] = row["label"] = pref[0]
@@ -375,9 +421,9 @@ def suggest_results(store: GraphStore, hits, vocid: str, lang: str | None) -> li
 
 # --- per-concept views ----------------------------------------------------------------------------
 
-def labels(store: GraphStore, uri: str, lang: str | None) -> dict:
+def labels(store: GraphStore, uri: str, lang: str | None, scope: Scope | None = None) -> dict:
     """GET /rest/v1/{vocid}/label: the concept's labels in one language (default: the vocabulary's)."""
-    voc = vocabulary(store)
+    voc = vocabulary(store, scope)
     voc.require(uri)
     lang = lang or voc.default_language
     out: dict = {"@context": {**BASE_CONTEXT, **LABEL_TERMS, "@language": lang}, "uri": uri}
@@ -392,9 +438,9 @@ def labels(store: GraphStore, uri: str, lang: str | None) -> dict:
     return out
 
 
-def property_view(store: GraphStore, uri: str, name: str, lang: str | None) -> dict:
+def property_view(store: GraphStore, uri: str, name: str, lang: str | None, scope: Scope | None = None) -> dict:
     """GET /rest/v1/{vocid}/related (broader, narrower, antonym): {uri, <name>: [{uri, prefLabel}]}."""
-    voc = vocabulary(store)
+    voc = vocabulary(store, scope)
     voc.require(uri)
     lang = lang or voc.default_language
     items = []
@@ -409,10 +455,10 @@ def property_view(store: GraphStore, uri: str, name: str, lang: str | None) -> d
     return {"@context": context, "uri": uri, name: items}
 
 
-def abbreviations(store: GraphStore, uri: str) -> dict:
+def abbreviations(store: GraphStore, uri: str, scope: Scope | None = None) -> dict:
     """GET /rest/v1/{vocid}/abbreviation: one item per link from a short-form SKOS-XL label to a long form it
     abbreviates (AHT abbreviates both 平均処理時間 and Average Handling Time)."""
-    voc = vocabulary(store)
+    voc = vocabulary(store, scope)
     voc.require(uri)
     items = []
     for r in store.select(ABBREVIATIONS, c=ox.NamedNode(uri)):
@@ -430,19 +476,37 @@ def abbreviations(store: GraphStore, uri: str) -> dict:
 
 # --- RDF data -------------------------------------------------------------------------------------
 
-def data(store: GraphStore, fmt: str, uri: str | None = None, prefixes: dict | None = None) -> bytes:
-    """The whole vocabulary (no uri) or one concept in an RDF format; JSON-LD is compacted with
-    Skosmos' data context (uri, type, lang, value, prefLabel, related…)."""
-    voc = vocabulary(store)
+def data(store: GraphStore, fmt: str, uri: str | None = None, prefixes: dict | None = None,
+         graphs: Sequence[str] | None = None, scope: Scope | None = None) -> bytes:
+    """The whole dataset (no uri; with graphs, only those named graphs: one vocabulary) or one concept in an
+    RDF format; JSON-LD is compacted with Skosmos' data context (uri, type, lang, value, prefLabel, related…)."""
+    voc = vocabulary(store, scope)
     if uri:
         voc.require(uri)
+    whole = uri is None and graphs is not None
     if fmt != "json-ld":
+        if whole:
+            return serialize_graphs(store, fmt, graphs or (), prefixes)
         return store.serialize(fmt, prefixes=prefixes, subject=uri)
     if uri is None and voc.jsonld is not None:
         return voc.jsonld
-    graph = Graph().parse(data=store.serialize("nt", subject=uri), format="nt")
+    nt = serialize_graphs(store, "nt", graphs or ()) if whole else store.serialize("nt", subject=uri)
+    graph = Graph().parse(data=nt, format="nt")
     context = {**{k: v for k, v in (prefixes or {}).items() if k not in DATA_CONTEXT}, **DATA_CONTEXT}
     out = graph.serialize(format="json-ld", context=context, encoding="utf-8")
     if uri is None:
         voc.jsonld = out
     return out
+
+
+def serialize_graphs(store: GraphStore, fmt: str, graphs: Sequence[str], prefixes: dict | None = None) -> bytes:
+    """Some named graphs of the store (one vocabulary's): as a dataset (TriG, N-Quads) or their union."""
+    fmt = FORMAT_ALIASES.get(fmt, fmt)
+    nodes = [ox.NamedNode(g) for g in graphs]
+    if fmt in DATASET_FORMATS:
+        quads = [q for node in nodes for q in store.raw.quads_for_pattern(None, None, None, node)]
+        return ox.serialize(quads, format=DATASET_FORMATS[fmt][0]) or b""
+    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for node in nodes
+                      for q in store.raw.quads_for_pattern(None, None, None, node)}, key=str)
+    use = prefixes if prefixes and fmt in ("turtle", "xml") else None
+    return ox.serialize(triples, format=GRAPH_FORMATS[fmt][0], prefixes=use) or b""

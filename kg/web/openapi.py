@@ -127,13 +127,23 @@ def _rdf_data() -> dict:
     return {"200": {"description": "RDF in the negotiated or requested format", "content": content}}
 
 
+def _only_in(vocabs: dict) -> dict:
+    """The unprefixed path of a _with_vocid pair also takes `vocab=` (a /{vocid}/ path names its own)."""
+    path = next(p for p in vocabs if "{vocid}" not in p)
+    vocabs[path] = {m: {**op, "parameters": [*op["parameters"], VOCAB]} for m, op in vocabs[path].items()}
+    return vocabs
+
+
+VOCAB = _param("vocab", "space-separated vocabulary ids to limit to (default: every vocabulary)")
+
+
 def paths() -> dict:
-    search_params = SEARCH_PARAMS + [_param("vocab", "space-separated vocabulary ids to search in")]
+    search_params = [*SEARCH_PARAMS, VOCAB]
     suggest = {
         "summary": "Annif-style natural-language lookup: best concepts for a text, best first; empty when "
                    "nothing is a confident answer",
         "tags": ["Suggest"],
-        "parameters": [_param(n, d, required=n == "text", schema=s) for n, (d, s) in SUGGEST_FIELDS.items()],
+        "parameters": [_param(n, d, required=n == "text", schema=s) for n, (d, s) in SUGGEST_FIELDS.items()] + [VOCAB],
         "responses": {**_json_response("SuggestResults"), **_problems("400", "404", "406", "503")},
     }
     post = {**suggest, "parameters": [], "requestBody": {"required": True, "content": {
@@ -149,9 +159,10 @@ def paths() -> dict:
                                 _json_response("SearchResults"), "400", "404", "406"),
         "/rest/v1/{vocid}/search": _get("Concepts of the vocabulary whose labels match a pattern",
                                         [VOCID, *SEARCH_PARAMS], _json_response("SearchResults"), "400", "404", "406"),
-        **_with_vocid("lookup", _get("Concepts with exactly this label: prefLabel, then altLabel, then hiddenLabel",
-                                     [_param("label", "the label to look up", required=True), LANG],
-                                     _json_response("LookupResults"), "400", "404", "406")),
+        **_only_in(_with_vocid("lookup", _get(
+            "Concepts with exactly this label: prefLabel, then altLabel, then hiddenLabel",
+            [_param("label", "the label to look up", required=True), LANG],
+            _json_response("LookupResults"), "400", "404", "406"))),
         **_with_vocid("label", _get("A concept's labels in one language", [URI, LANG], _json_response("Labels"),
                                     "400", "404", "406")),
         **{f"/rest/v1/{{vocid}}/{name}": _get(
@@ -162,14 +173,15 @@ def paths() -> dict:
                                               "labels they abbreviate", [VOCID, URI],
                                               _json_response("AbbreviationResult"), "400", "404", "406",
                                               tag="Extensions"),
-        **_with_vocid("data", _get(
-            "RDF of one concept (uri) or of the whole vocabulary (no uri); format by `format` or Accept",
+        **_only_in(_with_vocid("data", _get(
+            "RDF of one concept (uri), of one vocabulary's graphs ({vocid} or vocab) or of everything; "
+            "format by `format` or Accept",
             [_param("uri", "concept IRI; without it the whole vocabulary"),
              _param("format", "MIME type or short name: " + ", ".join([*RDF_MEDIA, *GRAPH_FORMATS, *DATASET_FORMATS]))],
-            _rdf_data(), "404", "406")),
-        "/export": _get("The whole vocabulary as RDF (the scheme's void:dataDump)",
-                        [_param("format", "MIME type or short name, as for data")], _rdf_data(), "406",
-                        tag="Extensions"),
+            _rdf_data(), "404", "406"))),
+        "/export": _get("Every vocabulary as RDF, or one with `vocab` (the scheme's void:dataDump)",
+                        [_param("format", "MIME type or short name, as for data"), VOCAB], _rdf_data(), "404",
+                        "406", tag="Extensions"),
         "/rest/v1/{vocid}/concept": _get("Everything the concept page shows: labels, definitions with sources, "
                                          "relations with evidence", [VOCID, URI], _json_response("Concept"),
                                          "400", "404", "406", tag="Extensions"),
@@ -187,21 +199,84 @@ def paths() -> dict:
     }
     for path in ("/rest/v1/suggest", "/rest/v1/{vocid}/suggest"):
         extra = [VOCID] if "{vocid}" in path else []
-        out[path] = {"get": {**suggest, "parameters": extra + suggest["parameters"]},
+        params = [p for p in suggest["parameters"] if not extra or p is not VOCAB]
+        out[path] = {"get": {**suggest, "parameters": extra + params},
                      "post": {**post, "parameters": extra}}
     return out
+
+
+# --- the review queue and curation (kg.web.review) ----------------------------------------------------
+
+NUM = {"type": "number"}
+CURATION_SCHEMAS = {
+    "Candidate": _obj(["label", "score", "evidence"], label=STR, score={"type": ["number", "null"]},
+                      evidence={"type": "array", "items": {"type": "object"}}),
+    "ReviewItem": _obj(["uri", "prefLabel", "status", "confidence", "definition", "candidates"], uri=STR,
+                       prefLabel=STR, status=STR, confidence=NUM, definition=STR,
+                       candidates={"type": "array", "items": _ref("Candidate")},
+                       definitions={"type": "array", "items": {"type": "object"}}, lookups={"type": "integer"},
+                       value=NUM),
+    "ReviewQueue": _obj(["results"], results={"type": "array", "items": _ref("ReviewItem")}),
+    "CurationRequest": _obj(["concept", "action"], concept=STR, action={"type": "string", "enum": [
+        "confirm", "rename", "choose", "merge", "split", "relate", "unrelate", "reject"]}, label=STR, lang=STR,
+        into=STR, source=STR, type={"type": "string", "enum": ["synonym", "antonym", "related", "abbreviation",
+                                                              "broader"]}, target=STR),
+    "Decision": _obj(["id", "action", "concept", "who", "when", "before", "after"], id=STR, action=STR,
+                     concept=STR, who=STR, when=STR, label=STR, lang=STR, into=STR, type=STR, target=STR, source=STR,
+                     keys=STRS, target_keys=STRS, before={"type": "object"}, after={"type": "object"},
+                     artifact=STR, seconds=NUM, unapplied=STRS),
+    "Decisions": _obj(["results"], results={"type": "array", "items": _ref("Decision")}),
+}
+
+
+def curation_paths() -> dict:
+    limit = _param("limit", "how many (1–200)", schema={"type": "integer"})
+    json_ok = {"application/json": {"schema": _ref("ReviewQueue")}}
+    problems = {code: {"description": text, "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+                for code, text in (("400", "Malformed body or parameter"), ("401", "No bearer token"),
+                                   ("403", "Wrong token, or the write API is off (KG_WRITE_TOKEN unset)"),
+                                   ("404", "No such decision"),
+                                   ("422", "Names no concept, or changes nothing; nothing was changed"),
+                                   ("503", "Another build holds the lock, or no artifact is loaded"))}
+    return {
+        "/rest/v1/review": {"get": {
+            "summary": "Review queue: the concepts whose names most need a curator, lowest headword confidence "
+                       "first, weighted by how often each is looked up", "tags": ["Curation"],
+            "parameters": [limit], "responses": {"200": {"description": "OK", "content": json_ok},
+                                                 **{c: problems[c] for c in ("400", "503")}}}},
+        "/rest/v1/curations": {
+            "get": {"summary": "The decision log, newest first", "tags": ["Curation"], "parameters": [limit],
+                    "responses": {"200": {"description": "OK", "content": {
+                        "application/json": {"schema": _ref("Decisions")}}}, "400": problems["400"]}},
+            "post": {"summary": "Record one curator decision; answered once the new artifact serves it (suggest, "
+                                "lookup, pages, SPARQL, export). Kept in KG_DATA_DIR and re-applied on every build",
+                     "tags": ["Curation"], "parameters": [], "security": [{"writeToken": []}],
+                     "requestBody": {"required": True, "content": {
+                         "application/json": {"schema": _ref("CurationRequest")}}},
+                     "responses": {"201": {"description": "Stored and published", "content": {
+                         "application/json": {"schema": _ref("Decision")}}},
+                                   **{c: problems[c] for c in ("400", "401", "403", "422", "503")}}}},
+        "/rest/v1/curations/{decision_id}": {"get": {
+            "summary": "One decision", "tags": ["Curation"],
+            "parameters": [{"name": "decision_id", "in": "path", "required": True, "schema": STR}],
+            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": _ref("Decision")}}},
+                          "404": problems["404"]}}},
+    }
 
 
 def spec(settings: Settings, server_url: str = "/") -> dict:
     return {
         "openapi": "3.1.0",
-        "info": {"title": f"{settings.vocab_title} REST API", "version": "1",
+        "info": {"title": f"{settings.vocab_title or 'jaterm'} REST API", "version": "1",
                  "description": "Skosmos REST v1 paths, parameters and JSON-LD keys (NatLibFi/Skosmos), Annif-style "
                                 "suggest, and extensions (antonym, abbreviation, concept, export). Errors are RFC "
                                 "7807 application/problem+json. GET responses carry Access-Control-Allow-Origin: *. "
                                 "SPARQL 1.1 Protocol at /sparql."},
         "servers": [{"url": server_url.rstrip("/") or "/"}],
-        "tags": [{"name": "Skosmos"}, {"name": "Suggest"}, {"name": "Extensions"}, {"name": "Service"}],
-        "paths": paths(),
-        "components": {"schemas": SCHEMAS},
+        "tags": [{"name": "Skosmos"}, {"name": "Suggest"}, {"name": "Extensions"}, {"name": "Curation"},
+                 {"name": "Service"}],
+        "paths": {**paths(), **curation_paths()},
+        "components": {"schemas": {**SCHEMAS, **CURATION_SCHEMAS}, "securitySchemes": {
+            "writeToken": {"type": "http", "scheme": "bearer",
+                           "description": "KG_WRITE_TOKEN: `name:secret` (the name is recorded) or a plain secret"}}},
     }

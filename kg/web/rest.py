@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from kg import vocabulary as voc
-from kg.errors import InvalidRequest, NotAcceptable, NotFound, UnsupportedMediaType
+from kg.errors import InvalidRequest, NotAcceptable, UnsupportedMediaType
 from kg.store import DATASET_FORMATS, FORMAT_ALIASES, GRAPH_FORMATS
 from kg.web import service
 
@@ -42,19 +42,28 @@ def _bool_arg(name: str) -> bool:
     return (request.args.get(name) or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _vocab(vocid: str | None) -> str:
-    settings = service().settings
-    if vocid is not None and vocid != settings.vocab_id:
-        raise NotFound(f"unknown vocabulary {vocid!r}")
-    return settings.vocab_id
+def _served():
+    return service().artifact.vocabularies
+
+
+def _scope(vocid: str | None):
+    """The vocabulary of a /rest/v1/{vocid}/ path, else those named by `vocab=` (None: all of them)."""
+    if vocid is not None:
+        return _served().get(vocid)
+    return _served().scope((request.values.get("vocab") or "").split())
+
+
+def _vocab_id(scope):
+    """What search rows say in `vocab`: the one vocabulary's id, else each concept's own."""
+    return scope.id if scope is not None and " " not in scope.id else _served().vocab_of
 
 
 def _store():
     return service().artifact.store
 
 
-def _lang(name: str = "lang") -> str | None:
-    return voc.check_language(voc.vocabulary(_store()), request.values.get(name) or None)
+def _lang(name: str = "lang", scope=None) -> str | None:
+    return voc.check_language(voc.vocabulary(_store(), scope), request.values.get(name) or None)
 
 
 def _uri() -> str:
@@ -78,25 +87,21 @@ def _json(payload: dict, status: int = 200) -> Response:
 
 @bp.get("/rest/v1/vocabularies")
 def vocabularies():
-    s = service().settings
-    payload = voc.vocabularies(_store(), s.vocab_id, s.vocab_title, _lang())
-    # Vocabularies added with `kg load` live in their own named graphs of the same artifact.
-    for loaded in service().artifact.manifest.get("vocabularies", []):
-        payload["vocabularies"].append({"uri": loaded["id"], "id": loaded["id"], "title": loaded["id"]})
-    return _json(payload)
+    """Every vocabulary of the artifact: the built ones, then those added with `kg load` (own named graphs)."""
+    return _json(voc.vocabularies(_store(), _served().vocabularies, _lang()))
 
 
 @bp.get("/rest/v1/<vocid>/")
 def vocabulary_info(vocid: str):
-    s = service().settings
-    return _json(voc.vocabulary_info(_store(), _vocab(vocid), s.vocab_title, _lang()))
+    scope = _scope(vocid)
+    return _json(voc.vocabulary_info(_store(), scope, _lang(scope=scope)))
 
 
 @bp.route("/rest/v1/suggest", methods=["GET", "POST"])
 @bp.route("/rest/v1/<vocid>/suggest", methods=["GET", "POST"])
 def suggest(vocid: str | None = None):
-    """Annif-style natural-language lookup: text, limit, threshold, lang (GET or POST form)."""
-    vocab = _vocab(vocid)
+    """Annif-style natural-language lookup: text, limit, threshold, lang, vocab (GET or POST form)."""
+    scope = _scope(vocid)
     if request.method == "POST" and request.mimetype not in FORM_TYPES:
         raise UnsupportedMediaType(f"unsupported Content-Type {request.mimetype or '(none)'}: "
                                    "send the fields as application/x-www-form-urlencoded or multipart/form-data")
@@ -113,58 +118,58 @@ def suggest(vocid: str | None = None):
         raise InvalidRequest("threshold must be a number") from exc
     if threshold_value is not None and not 0.0 <= threshold_value <= 1.0:
         raise InvalidRequest("threshold must be between 0 and 1")
-    lang = _lang()
-    hits = service().suggest(text, limit=limit, threshold=threshold_value)
-    return _json({"query": text, "results": voc.suggest_results(_store(), hits, vocab, lang)})
+    lang = _lang(scope=scope)
+    ids = scope.id.split() if scope is not None else ()
+    hits = service().suggest(text, limit=limit, threshold=threshold_value, vocab=ids)
+    return _json({"query": text, "results": voc.suggest_results(_store(), hits, _vocab_id(scope), lang)})
 
 
 @bp.get("/rest/v1/lookup")
 @bp.get("/rest/v1/<vocid>/lookup")
 def lookup(vocid: str | None = None):
-    vocab = _vocab(vocid)
+    scope = _scope(vocid)
     label = request.args.get("label", "")
     if not label.strip():
         raise InvalidRequest("label parameter missing")
-    return _json(voc.lookup(_store(), label, _lang(), vocab, service().settings.base_iri))
+    base = (scope or _served().default).base_iri or None
+    return _json(voc.lookup(_store(), label, _lang(scope=scope), _vocab_id(scope), base, scope=scope))
 
 
 @bp.get("/rest/v1/search")
 @bp.get("/rest/v1/<vocid>/search")
 def search(vocid: str | None = None):
     """Skosmos search: `*` wildcards over pref/alt/hidden labels (no `*`: the whole label)."""
-    vocab = _vocab(vocid)
-    for requested in (request.args.get("vocab") or "").split():
-        _vocab(requested)
+    scope = _scope(vocid)
     query = request.args.get("query", "")
     if not query.strip() and not (request.args.get("parent") or request.args.get("group")):
         raise InvalidRequest("query parameter missing")
     params = voc.SearchParams(
-        query=query or "*", lang=_lang(), labellang=_lang("labellang"),
+        query=query or "*", lang=_lang(scope=scope), labellang=_lang("labellang", scope),
         maxhits=_int_arg("maxhits", 100, MAX_HITS, minimum=1), offset=_int_arg("offset", 0, 10**9),
         unique=_bool_arg("unique"), fields=voc.parse_fields(request.args.get("fields")),
         types=tuple((request.args.get("type") or "").split()), parent=request.args.get("parent") or None,
         group=request.args.get("group") or None)
-    return _json(voc.search(_store(), params, vocab, service().settings.base_iri if vocid else None))
+    base = scope.base_iri if vocid is not None and scope is not None else None
+    return _json(voc.search(_store(), params, _vocab_id(scope), base or None, scope=scope))
 
 
 @bp.get("/rest/v1/label")
 @bp.get("/rest/v1/<vocid>/label")
 def label(vocid: str | None = None):
-    _vocab(vocid)
-    return _json(voc.labels(_store(), _uri(), _lang()))
+    scope = _scope(vocid)
+    return _json(voc.labels(_store(), _uri(), _lang(scope=scope), scope=scope))
 
 
 @bp.get("/rest/v1/<vocid>/<any(broader, narrower, related, antonym):prop>")
 def property_view(vocid: str, prop: str):
     """Skosmos broader / narrower / related, and our antonym in the same shape."""
-    _vocab(vocid)
-    return _json(voc.property_view(_store(), _uri(), prop, _lang()))
+    scope = _scope(vocid)
+    return _json(voc.property_view(_store(), _uri(), prop, _lang(scope=scope), scope=scope))
 
 
 @bp.get("/rest/v1/<vocid>/abbreviation")
 def abbreviation(vocid: str):
-    _vocab(vocid)
-    return _json(voc.abbreviations(_store(), _uri()))
+    return _json(voc.abbreviations(_store(), _uri(), scope=_scope(vocid)))
 
 
 def _rdf_format() -> str:
@@ -196,21 +201,28 @@ def _rdf_response(data: bytes, fmt: str) -> Response:
 @bp.get("/rest/v1/data")
 @bp.get("/rest/v1/<vocid>/data")
 def data(vocid: str | None = None):
-    """The whole vocabulary, or one concept's description with `uri` (Skosmos `data`)."""
-    _vocab(vocid)
+    """The whole dataset, one vocabulary's graphs ({vocid} or `vocab=`), or one concept's description with
+    `uri` (Skosmos `data`)."""
+    scope = _scope(vocid)
     fmt = _rdf_format()
     uri = request.args.get("uri") or None
     if uri and fmt in DATASET_FORMATS:
         raise NotAcceptable(f"{fmt} is for the whole dataset; a concept comes as a graph",
                             sorted(GRAPH_FORMATS))
     svc = service()
-    return _rdf_response(voc.data(svc.artifact.store, fmt, uri, svc.artifact.manifest.get("prefixes")), fmt)
+    store = svc.artifact.store
+    graphs = None
+    if scope is not None:
+        parts = getattr(scope, "parts", (scope,))
+        graphs = [g for part in parts for g in part.graphs(store)]
+    return _rdf_response(voc.data(store, fmt, uri, svc.artifact.manifest.get("prefixes"), graphs, scope), fmt)
 
 
 @bp.get("/rest/v1/<vocid>/concept")
 def concept(vocid: str):
-    _vocab(vocid)
-    return _json(service().concept(_uri()))
+    uri = _uri()
+    voc.vocabulary(_store(), _scope(vocid)).require(uri)
+    return _json(service().concept(uri))
 
 
 @bp.get("/openapi.json")

@@ -109,7 +109,7 @@ def test_html_with_scripts_is_served_escaped_on_the_concept_page(live, embedder)
     try:
         client = app.test_client()
         hits = client.get("/rest/v1/lookup", query_string={"label": "ロバスト入電"}).get_json()["result"]
-        page = client.get(hits[0]["uri"].replace(live.base_iri.rstrip("/"), ""))
+        page = client.get(hits[0]["uri"].replace(svc.artifact.vocabularies.default.base_iri.rstrip("/"), ""))
         html = page.get_data(as_text=True)
         assert page.status_code == 200 and "外部から電話がかかってくること" in html
         assert "<script>document.cookie" not in html and "onerror=alert" not in html

@@ -39,7 +39,7 @@ def test_unknown_format_is_406(client):
 
 def test_concept_iri_dereferences_by_accept(client, service):
     uri = service.suggest("コストセンター")[0].uri
-    path = uri.replace(service.settings.base_iri, "/")
+    path = uri.replace(service.artifact.vocabularies.default.base_iri, "/")
     html = client.get(path, headers={"Accept": "text/html"})
     assert html.status_code == 200 and "コストセンター" in html.get_data(as_text=True)
     assert "プロフィットセンター" in html.get_data(as_text=True)  # the antonym is on the page

@@ -121,7 +121,7 @@ def test_every_concept_is_in_exactly_one_section_in_gojuon_order(service, cat):
 
 
 def test_glossaries_list_their_concepts_in_file_order(cat):
-    files = sorted(p.name for p in DEFAULT_CORPUS.iterdir() if p.is_file())
+    files = sorted(p.name for p in DEFAULT_CORPUS.iterdir() if p.is_file() and p.suffix != ".toml")  # not the config
     assert sorted(cat.glossaries) == files
     for g in cat.glossaries.values():
         lines = [line for line, _ in g.entries if line is not None]

@@ -10,4 +10,4 @@ def uri_of(service, label: str) -> str:
 
 
 def path_of(service, uri: str) -> str:
-    return "/concept/" + uri[len(service.settings.base_iri + "concept/"):]
+    return "/concept/" + uri[len(service.artifact.vocabularies.default.concept_base):]
