@@ -7,6 +7,7 @@ search index (built from every skos:Concept in the store) makes its concepts sea
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import shutil
@@ -62,9 +63,10 @@ def check_vocabulary(path: Path) -> int:
 
 def store_vocabulary(settings: Settings, path: Path, vocab_id: str) -> Path:
     """Check and store a vocabulary file atomically under its id (replacing an earlier one)."""
-    if not VOCAB_ID.match(vocab_id) or vocab_id == settings.vocab_id:
+    built = _built_ids(settings)
+    if not VOCAB_ID.match(vocab_id) or vocab_id in built:
         raise InvalidRequest(f"vocabulary id {vocab_id!r} must be lower-case letters, digits, - or _ "
-                             f"and differ from {settings.vocab_id!r}")
+                             f"and differ from the built vocabularies' ({', '.join(built) or 'none yet'})")
     check_vocabulary(path)
     target_dir = vocabularies_dir(settings) / vocab_id
     target_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -76,6 +78,15 @@ def store_vocabulary(settings: Settings, path: Path, vocab_id: str) -> Path:
     os.replace(staging, target_dir)
     shutil.rmtree(old, ignore_errors=True)
     return target_dir / path.name
+
+
+def _built_ids(settings: Settings) -> list[str]:
+    """Ids of the vocabularies built from glossaries in the served artifact (kg.vocabularies)."""
+    try:
+        manifest = json.loads((settings.current_artifact / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [settings.vocab_id] if settings.vocab_id else []
+    return [v["id"] for v in manifest.get("vocabs") or ()] or [manifest.get("vocab_id", "")]
 
 
 def external_vocabularies(settings: Settings) -> list[tuple[str, Path]]:
