@@ -183,3 +183,27 @@ def test_the_documents_api_takes_the_same_named_tokens(client):
     response = client.get("/rest/v1/documents", headers=BOB)
     assert response.status_code == 200
     assert is_problem(client.get("/rest/v1/documents", headers={"Authorization": "Bearer nope"}), 403)
+
+
+def test_the_curation_api_answers_as_openapi_json_documents_it(client):
+    from test_skosmos import validate
+
+    document = client.get("/openapi.json").get_json()
+
+    def schema(path: str, method: str, status: str) -> dict:
+        op = document["paths"][path][method]
+        media = "application/problem+json" if status >= "400" else "application/json"
+        return op["responses"][status]["content"][media]["schema"]
+
+    validate(document, client.get("/rest/v1/review").get_json(), schema("/rest/v1/review", "get", "200"))
+    item = queue(client, 1)[0]
+    created = client.post("/rest/v1/curations", json={"concept": item["uri"], "action": "confirm"}, headers=ALICE)
+    assert created.status_code == 201
+    validate(document, created.get_json(), schema("/rest/v1/curations", "post", "201"))
+    one = client.get(created.headers["Location"])
+    validate(document, one.get_json(), schema("/rest/v1/curations/{decision_id}", "get", "200"))
+    validate(document, client.get("/rest/v1/curations").get_json(), schema("/rest/v1/curations", "get", "200"))
+    refused = client.post("/rest/v1/curations", json={"concept": item["uri"], "action": "confirm"}, headers=ALICE)
+    assert refused.status_code == 422  # confirmed already: changes nothing
+    validate(document, refused.get_json(), schema("/rest/v1/curations", "post", "422"))
+    assert client.get("/rest/v1/curations/nothing").status_code == 404

@@ -207,7 +207,9 @@ def test_not_ready_is_503(tmp_path, embedder):
 def _rest_paths(app) -> set[tuple[str, str]]:
     out = set()
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("rest."):
+        # the Skosmos routes, and the review queue and curation API (the /review page is HTML, not API)
+        if not (rule.endpoint.startswith("rest.") or
+                (rule.endpoint.startswith("review.") and rule.rule.startswith("/rest/"))):
             continue
         variants = [rule.rule]
         for name, converter in rule._converters.items():
@@ -250,7 +252,8 @@ def validate(document, value, schema, path="$"):
     schema = _resolve(document, schema)
     types = schema.get("type")
     if types:
-        names = {"object": dict, "array": list, "string": str, "integer": int, "number": (int, float), "boolean": bool}
+        names = {"object": dict, "array": list, "string": str, "integer": int, "number": (int, float), "boolean": bool,
+                 "null": type(None)}
         allowed = tuple(names[t] for t in ([types] if isinstance(types, str) else types))
         assert isinstance(value, allowed) and not (isinstance(value, bool) and bool not in allowed), f"{path}: {value!r}"
     if isinstance(value, dict):
@@ -273,9 +276,12 @@ def _values(cost_centre):
 
 
 def _operations(document):
+    """Operations this module can call with fixed values: writes (they need the token) and one decision's path
+    are driven by tests/web/test_review.py."""
     for path, ops in document["paths"].items():
         for method, op in ops.items():
-            yield path, method, op
+            if "security" not in op and "{decision_id}" not in path:
+                yield path, method, op
 
 
 def test_every_documented_operation_answers_with_its_schema(client, document, cost_centre):
