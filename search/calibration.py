@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 FEATURES = ("coverage", "bm25", "ngram", "lead", "agreement", "bias")
 FILE_NAME = "calibration.json"
+MAX_STEP = 2.0
 
 
 def features(scores: dict[str, float]) -> list[float]:
@@ -79,19 +80,26 @@ class Calibration:
 PRIOR = Calibration([3.0, 0.0, 10.0, 3.0, 2.0, -5.0], 0.3, FEATURES, {"source": "prior"})
 
 
-def fit(x: list[list[float]], y: list[int], l2: float = 0.1, steps: int = 100) -> list[float]:
-    """L2-regularised logistic regression by Newton steps (a few hundred rows)."""
+def fit(x: list[list[float]], y: list[int], l2: float = 1.0, steps: int = 100,
+        prior: list[float] | None = None) -> list[float]:
+    """Logistic regression by Newton steps (a few hundred rows), its weights shrunk toward prior
+    (zeros by default) with an L2 penalty; the bias is not shrunk."""
     X = np.asarray(x, dtype=float)
     t = np.asarray(y, dtype=float)
-    w = np.zeros(X.shape[1])
-    penalty = np.diag([1.0] * (X.shape[1] - 1) + [0.0])  # the bias is not shrunk
+    w0 = np.asarray(prior if prior is not None else [0.0] * X.shape[1], dtype=float)
+    w = w0.copy()
+    # The bias is barely shrunk; without any shrinkage a separable sample sends it to infinity.
+    penalty = np.diag([1.0] * (X.shape[1] - 1) + [0.01])
     for _ in range(steps):
-        p = 1 / (1 + np.exp(-np.clip(X @ w, -60, 60)))
-        gradient = X.T @ (p - t) + l2 * penalty @ w
+        p = 0.5 * (1 + np.tanh(0.5 * (X @ w)))  # the logistic function, without overflow
+        gradient = X.T @ (p - t) + l2 * penalty @ (w - w0)
         hessian = (X.T * (p * (1 - p))) @ X + l2 * penalty
-        step = np.linalg.solve(hessian + 1e-9 * np.eye(X.shape[1]), gradient)
+        step = np.linalg.solve(hessian, gradient)
+        largest = np.abs(step).max()
+        if largest > MAX_STEP:  # damped Newton: a saturated sample must not throw the weights away
+            step *= MAX_STEP / largest
         w -= step
-        if np.abs(step).max() < 1e-8:
+        if largest < 1e-8:
             break
     return [round(float(v), 4) for v in w]
 

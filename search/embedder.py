@@ -128,24 +128,33 @@ class Embedder:
             known, total = known + k, total + t
         return known, total
 
-    def word_neighbours(self, lemma: str, surface: str, k: int = 5) -> list[str]:
-        """The k vocabulary words nearest to a word (cosine of word vectors); empty for models without
-        a word table (transformers) or for an unknown word. Used to paraphrase pseudo-queries."""
+    def word_neighbours(self, words: list[tuple[str, str]], k: int = 5) -> list[list[str]]:
+        """For each (lemma, surface), the k vocabulary words nearest to it (cosine of word vectors);
+        empty for an unknown word or a model without a word table (transformers). One matrix product
+        for all words. Used to paraphrase pseudo-queries."""
         weights = getattr(self._model, "weights", None)
-        if self._pretokenizer is None or weights is None:
-            return []
-        key = self._pretokenizer.key_of(lemma, surface)
-        if key is None:
-            return []
-        if getattr(self, "_unit_rows", None) is None:
-            norms = np.linalg.norm(weights, axis=1, keepdims=True)
-            self._unit_rows = np.divide(weights, norms, out=np.zeros_like(weights), where=norms > 0)
-            self._words = {i: w for w, i in self._model.vocab.items()}
-        row = self._model.vocab[key]
-        similarity = self._unit_rows @ self._unit_rows[row]
-        similarity[row] = -1.0
-        best = np.argpartition(-similarity, k)[:k]
-        return [self._words[int(i)] for i in best[np.argsort(-similarity[best])] if int(i) in self._words]
+        if self._pretokenizer is None or weights is None or not words:
+            return [[] for _ in words]
+        keys = [self._pretokenizer.key_of(lemma, surface) for lemma, surface in words]
+        rows = sorted({self._model.vocab[key] for key in keys if key is not None})
+        if not rows:
+            return [[] for _ in words]
+        norms = np.linalg.norm(weights, axis=1, keepdims=True)
+        unit = np.divide(weights, norms, out=np.zeros_like(weights), where=norms > 0)
+        similarity = unit[rows] @ unit.T
+        similarity[np.arange(len(rows)), rows] = -1.0
+        best = np.argpartition(-similarity, k, axis=1)[:, :k]
+        index_of = {row: i for i, row in enumerate(rows)}
+        words_of = {i: w for w, i in self._model.vocab.items()}
+        out = []
+        for key in keys:
+            if key is None:
+                out.append([])
+                continue
+            i = index_of[self._model.vocab[key]]
+            order = best[i][np.argsort(-similarity[i, best[i]])]
+            out.append([words_of[int(j)] for j in order if int(j) in words_of])
+        return out
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
         if isinstance(texts, str):

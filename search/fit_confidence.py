@@ -20,7 +20,8 @@ _SENTENCE_END = re.compile(r"(?<=[。．！？!?])|\n")
 _BRACKETS = re.compile(r"[「」『』（）()【】\[\]]")
 MIN_QUERY_CHARS = 6
 SWAP, DROP = 0.5, 0.2  # per content word: swapped for a near word, dropped
-MIN_EXAMPLES = 30  # fewer positives than this: keep the prior rather than fit noise
+MIN_EXAMPLES = 20  # fewer right or wrong top hits than this: keep the prior rather than fit noise
+PER_CONCEPT = 6  # most pseudo-queries made from one concept
 # Share of near misses the threshold must reject: above the 0.8 the service promises, since real
 # near misses share fewer words with the glossary than a sentence taken out of it does.
 MIN_REJECTED = 0.85
@@ -38,48 +39,54 @@ def _strip_labels(sentence: str, labels: list[str]) -> str:
     return _BRACKETS.sub("", sentence).strip(" 、。：:は")
 
 
-def _paraphrase(tokens, rng: random.Random, neighbours) -> str:
-    """Content words swapped for a near word of the vector model or dropped, the rest kept: people
-    ask with their own words, so a pseudo-query that copies the definition would be too easy."""
-    words = []
+def _plan(tokens, rng: random.Random) -> list[tuple[str, object]]:
+    """Per word: keep it, drop it, or swap it for a near word ("swap" rows are filled in later).
+    People ask with their own words, so a pseudo-query that copies the definition would be too easy."""
+    plan: list[tuple[str, object]] = []
     for token in tokens:
-        if token.pos in CONTENT_POS:
-            roll = rng.random()
-            if roll < SWAP:
-                near = neighbours(token.lemma, token.surface)
-                if near:
-                    words.append(rng.choice(near[:3]))
-                    continue
-            elif roll < SWAP + DROP:
-                continue
-        words.append(token.surface)
-    return "".join(words).strip(" 、。")
+        roll = rng.random() if token.pos in CONTENT_POS else 1.0
+        if roll < SWAP:
+            plan.append(("swap", token))
+        elif roll >= SWAP + DROP:
+            plan.append(("keep", token))
+    return plan
 
 
 def pseudo_queries(index, limit: int = 300, seed: int = 0, neighbours=None) -> list[PseudoQuery]:
-    """Up to limit pseudo-queries, one per sampled concept with a definition (deterministic for a seed).
+    """Up to limit pseudo-queries, made from concepts with a definition (deterministic for a seed).
 
-    neighbours(lemma, surface) -> near words; without it content words are only dropped, never swapped.
+    neighbours([(lemma, surface), …]) -> near words for each; without it swapped words are kept.
     """
     rng = random.Random(seed)
-    neighbours = neighbours or (lambda _lemma, _surface: [])
     with_definitions = [i for i, doc in enumerate(index.docs) if doc.definitions]
     rng.shuffle(with_definitions)
-    out: list[PseudoQuery] = []
-    for i in with_definitions:
-        if len(out) >= limit:
-            break
-        doc = index.docs[i]
-        labels = [*doc.pref_labels.values(), *(t for t, _ in doc.alt_labels), *doc.hidden_labels]
-        sentences = [s for d in doc.definitions for s in _SENTENCE_END.split(d)]
-        sentences = [s for s in (_strip_labels(s, labels) for s in sentences) if len(s) >= MIN_QUERY_CHARS]
-        if not sentences:
-            continue
-        tokens = tokenize(rng.choice(sentences))
-        # A contiguous stretch of about 60 % of the words: a user recalls part of a description.
-        size = max(3, round(len(tokens) * rng.uniform(0.4, 0.8)))
-        start = rng.randrange(0, max(1, len(tokens) - size + 1))
-        text = _paraphrase(tokens[start : start + size], rng, neighbours)
+    plans: list[tuple[int, list[tuple[str, object]]]] = []
+    # Several rounds over the concepts, a different stretch each time, so that a glossary of a few
+    # dozen terms still gives enough pseudo-queries to fit on.
+    for _round in range(PER_CONCEPT):
+        for i in with_definitions:
+            if len(plans) >= limit:
+                break
+            doc = index.docs[i]
+            labels = [*doc.pref_labels.values(), *(t for t, _ in doc.alt_labels), *doc.hidden_labels]
+            sentences = [s for d in doc.definitions for s in _SENTENCE_END.split(d)]
+            sentences = [s for s in (_strip_labels(s, labels) for s in sentences) if len(s) >= MIN_QUERY_CHARS]
+            if not sentences:
+                continue
+            tokens = tokenize(rng.choice(sentences))
+            # A contiguous stretch of about 60 % of the words: a user recalls part of a description.
+            size = max(3, round(len(tokens) * rng.uniform(0.4, 0.8)))
+            start = rng.randrange(0, max(1, len(tokens) - size + 1))
+            plans.append((i, _plan(tokens[start : start + size], rng)))
+    swaps = [(t.lemma, t.surface) for _, plan in plans for action, t in plan if action == "swap"]
+    near = iter(neighbours(swaps) if neighbours is not None and swaps else [[] for _ in swaps])
+    out = []
+    for i, plan in plans:
+        words = []
+        for action, token in plan:
+            choices = next(near)[:3] if action == "swap" else []
+            words.append(rng.choice(choices) if choices else token.surface)
+        text = "".join(words).strip(" 、。")
         if len(text) >= MIN_QUERY_CHARS:
             out.append(PseudoQuery(text, i))
     return out
@@ -113,7 +120,8 @@ def fit_confidence(searcher, limit: int = 300, seed: int = 0, min_rejected: floa
     if positives < MIN_EXAMPLES or len(y) - positives < MIN_EXAMPLES:
         return Calibration(PRIOR.weights, PRIOR.threshold, fit={"source": "prior", "pseudo_queries": len(queries),
                                                                  "reason": "too few definitions to fit on"})
-    model = Calibration(fit(x, y), 0.5)
+    # Weights shrink toward the prior's, so that a small glossary moves them only as far as its data say.
+    model = Calibration(fit(x, y, prior=PRIOR.weights), 0.5)
     right = [model.probability(v) for v, ok in answered if ok]
     near_misses = [model.probability(v) for v in missing]
     threshold = choose_threshold(right, near_misses, min_rejected)
