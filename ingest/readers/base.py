@@ -62,12 +62,17 @@ class Reader(ABC):
     def read(self, doc: Document) -> Reading: ...
 
 
-def coverage(entries: list[Entry], doc: Document) -> float:
-    """The share of the document's non-blank lines that lie inside an entry (headword or span)."""
-    text_lines = {n for n, line in enumerate(doc.lines, 1) if line.strip()}
+# Lines no reader should be judged on: markup or template tags alone, an image, a link alone.
+_NOISE_LINE = re.compile(r"^(?:\s|<[^<>]*>|&nbsp;|\{[%{].*?[%}]\})*$|^\s*!?\[[^\]]*\]\([^)]*\)\s*$")
+
+
+def coverage(entries: list[Entry], doc: Document, used: set[int] | None = None) -> float:
+    """The share of the document's text lines that lie inside an entry (headword, span, or `used`:
+    lines a reader consumed for its entries, such as a table row's other cells)."""
+    text_lines = {n for n, line in enumerate(doc.lines, 1) if line.strip() and not _NOISE_LINE.match(line)}
     if not text_lines:
         return 0.0
-    inside: set[int] = set()
+    inside: set[int] = set(used or ())
     for entry in entries:
         inside.update(range(entry.span.line_start, entry.span.line_end + 1))
         if entry.headword_line:
@@ -75,16 +80,28 @@ def coverage(entries: list[Entry], doc: Document) -> float:
     return len(inside & text_lines) / len(text_lines)
 
 
-def fit_score(entries: list[Entry], doc: Document, format_evidence: float) -> float:
+def fit_score(entries: list[Entry], doc: Document, format_evidence: float, used: set[int] | None = None) -> float:
     """One scale for every reader: how much of the file the entries explain, how sure the
     format is (0..1: file suffix, markup seen), and whether there are enough entries to call it
     a glossary at all."""
     if not entries:
         return 0.0
     many = min(1.0, len(entries) / 5)
-    return round(0.55 * coverage(entries, doc) + 0.3 * format_evidence + 0.15 * many, 3)
+    return round(0.55 * coverage(entries, doc, used) + 0.3 * format_evidence + 0.15 * many, 3)
 
 
 def suffix(doc: Document) -> str:
     name = doc.name.lower()
     return name.rsplit(".", 1)[-1] if "." in name else ""
+
+
+_MARKUP_ONLY = re.compile(r"^(?:\s|<[^<>]*>|&nbsp;|\{[%{].*?[%}]\})*$")
+
+
+def trim_span(doc: Document, start: int, end: int) -> tuple[int, int]:
+    """Narrow a 1-based line range to the lines that hold text (not blanks, <br> or template tags)."""
+    while start < end and _MARKUP_ONLY.match(doc.lines[start - 1]):
+        start += 1
+    while end > start and _MARKUP_ONLY.match(doc.lines[end - 1]):
+        end -= 1
+    return start, end

@@ -113,7 +113,7 @@ def with_other_names(term: str, english: Sequence[str], readings: Sequence[str])
     The headword parser (ingest/terms.py) then gives the English name its language tag and the kana
     its reading role, exactly as for a headword written that way in running text.
     """
-    extra = [e for e in english if e and e not in term] + [toto_hiragana(r).replace(" ", "") for r in readings
+    extra = [e for e in english if e and e not in term] + [to_hiragana(r).replace(" ", "") for r in readings
                                                           if r and r not in term]
     return f"{term}（{'、'.join(extra)}）" if extra else term
 
@@ -134,6 +134,7 @@ class Row:
     cells: tuple[str, ...]
     line_start: int  # 1-based source lines of the row
     line_end: int
+    cell_spans: tuple[tuple[int, int], ...] = ()  # each cell's own lines, where the markup spreads a row out
 
 
 def entries_from_rows(doc: str, rows: Sequence[Row], roles: Sequence[str], layout: str,
@@ -157,6 +158,12 @@ def entries_from_rows(doc: str, rows: Sequence[Row], roles: Sequence[str], layou
                        if role not in ("term", "definition", "english", "translation", "reading")
                        for value in values.get(role, []))
         category = (values.get("category") or [section])[0]
-        out.append(Entry(doc, term, row.line_start, definition, (definition,) if definition else (),
-                         SourceSpan(doc, row.line_start, row.line_end), category, layout, None, fields))
+        head_line, span = row.line_start, SourceSpan(doc, row.line_start, row.line_end)
+        if len(row.cell_spans) == len(row.cells):  # <td> per line: the headword and definition have lines of their own
+            head_line = row.cell_spans[list(roles).index("term")][0]
+            if "definition" in roles and definition:
+                first, last = row.cell_spans[list(roles).index("definition")]
+                span = SourceSpan(doc, first, last)
+        out.append(Entry(doc, term, head_line, definition, (definition,) if definition else (),
+                         span, category, layout, None, fields))
     return out

@@ -53,11 +53,14 @@ def sniff(doc: Document) -> Table | None:
         rows = _rows(doc, delimiter)
         if len(rows) < 2:
             continue
-        # Trailing empty cells are a spreadsheet's habit, not extra columns.
-        widths = Counter(len([c for c in r.cells]) - _trailing_empty(r.cells) for r in rows)
-        width, count = widths.most_common(1)[0]
-        if width < 2:
+        # Trailing empty cells are a spreadsheet's habit, not extra columns; but a CSV writer writes every
+        # column, so rows whose optional last columns are empty (`用語,定義,,`) still have the table's width.
+        stripped = Counter(len(r.cells) - _trailing_empty(r.cells) for r in rows).most_common(1)[0]
+        written = Counter(len(r.cells) for r in rows).most_common(1)[0]
+        fits = [(w, n) for w, n in (stripped, written) if w >= 2]
+        if not fits:
             continue
+        width, count = max(fits, key=lambda wn: (wn[1], wn[0]))
         consistency = count / len(rows)
         if best is None or (consistency, width) > (best.consistency, best.width):
             best = Table(delimiter, rows, consistency, width)

@@ -95,21 +95,26 @@ def _definition_lists(doc: Document, root: etree._Element) -> list[Entry]:
     return out
 
 
-def _tables(doc: Document, root: etree._Element) -> list[Entry]:
+def _tables(doc: Document, root: etree._Element, rows_used: set[int]) -> list[Entry]:
     out = []
     for table in root.iter("table"):
         rows = []
         for tr in table.iter("tr"):
-            cells = tuple(_text(c) for c in tr if c.tag in ("td", "th"))
+            tds = [c for c in tr if c.tag in ("td", "th")]
+            cells = tuple(_text(c) for c in tds)
             if any(cells):
-                rows.append(Row(cells, tr.sourceline or 1, max(tr.sourceline or 1, _last_line(tr))))
+                spans = tuple((s.line_start, s.line_end) for s in (_span(doc, c) for c in tds))
+                rows.append(Row(cells, tr.sourceline or 1, max(tr.sourceline or 1, _last_line(tr)), spans))
         if len(rows) < 2:
             continue
         roles = header_roles(rows[0].cells)
         body = rows[1:] if roles else rows
         roles = roles or content_roles([r.cells for r in rows])
         if roles:
-            out.extend(entries_from_rows(doc.name, body, roles, "html-table", _section(table)))
+            found = entries_from_rows(doc.name, body, roles, "html-table", _section(table))
+            out.extend(found)
+            if found:
+                rows_used.update(n for row in rows for n in range(row.line_start, row.line_end + 1))
     return out
 
 
@@ -193,7 +198,8 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
         el.drop_tree()
     for el in list(root.iter(etree.Comment)):
         el.drop_tree()
-    entries = _definition_lists(doc, root) + _tables(doc, root)
+    rows_used: set[int] = set()
+    entries = _definition_lists(doc, root) + _tables(doc, root, rows_used)
     taken = {el for el in root.iter("dl", "table")}
     bold = _bold_leads(doc, root, taken)
     if len(bold) >= 2:
@@ -205,14 +211,15 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     kinds: dict[str, int] = {}
     for entry in entries:
         kinds[entry.layout] = kinds.get(entry.layout, 0) + 1
-    used = {n for e in entries for n in range(e.span.line_start, e.span.line_end + 1)}
+    used = {n for e in entries for n in range(e.span.line_start, e.span.line_end + 1)} | rows_used
     used |= {e.headword_line for e in entries if e.headword_line}
     skipped = [n for n, line in enumerate(doc.lines, 1) if line.strip() and n not in used]
     evidence = _FORMAT_EVIDENCE.get(suffix(doc), 0.3)
     reasons = (f"{tags} HTML block tags",
                *(f"{n} {k} entries" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])))
     layout = max(kinds, key=lambda k: kinds[k]) if kinds else "html"
-    return Reading(entries, skipped, layout, title), Detection(fit_score(entries, doc, evidence), reasons, len(entries))
+    return Reading(entries, skipped, layout, title), Detection(fit_score(entries, doc, evidence, used), reasons,
+                                                               len(entries))
 
 
 class HtmlReader(Reader):

@@ -23,7 +23,9 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ingest.layout import is_kana_row
 from ingest.markup import join_lines
-from ingest.readers.base import TEMPLATE_TAG, TEMPLATE_TERM, Detection, render_template_tags, Reader, Reading, fit_score, suffix
+from ingest.readers.base import (
+    TEMPLATE_TAG, TEMPLATE_TERM, Detection, Reader, Reading, fit_score, render_template_tags, suffix, trim_span,
+)
 from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
 from ingest.records import Document, Entry, SourceSpan
 
@@ -217,13 +219,16 @@ def _plausible_lead(lead: str) -> bool:
 
 
 def _entry(doc: Document, head: str, head_line: int, pieces: list[tuple[str, int, int]], section: str | None,
-           layout: str) -> Entry | None:
+           layout: str, links: list[tuple[int, int]] = ()) -> Entry | None:
+    """An entry from its text pieces; link-only lines inside it (「詳しくは…」 links) widen its span, not its text."""
     pieces = [p for p in pieces if p[0].strip()]
     if not head or not pieces:
         return None
     texts = [p[0] for p in pieces]
     definition = join_lines([t for text in texts for t in text.split("\n")])
     start, end = min(p[1] for p in pieces), max(p[2] for p in pieces)
+    end = max([end, *(b for a, b in links if a > end and a - end <= 3)])
+    start, end = trim_span(doc, start, end)
     return Entry(doc.name, head, head_line, definition, tuple(texts), SourceSpan(doc.name, start, end), section, layout)
 
 
@@ -283,6 +288,7 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     # One heading per term: the deepest level with prose under it at least twice.
     def heading_entries(taken: set[int]) -> list[tuple[Entry | None, list[int]]]:
         bodies: dict[int, list[int]] = {}
+        link_lines: dict[int, list[tuple[int, int]]] = {}
         for n, block in enumerate(found):
             if block.kind != "heading" or is_kana_row(block.text):
                 continue
@@ -295,6 +301,7 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
             prose = [k for k in body if found[k].kind in ("para", "item") and not found[k].link_only]
             if prose:
                 bodies[n] = prose
+                link_lines[n] = [(found[k].start, found[k].end) for k in body if found[k].link_only]
         counts: dict[int, int] = {}
         for n in bodies:
             counts[found[n].level] = counts.get(found[n].level, 0) + 1
@@ -311,8 +318,8 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
                 continue
             if block.level >= term_level:
                 pieces = [(found[k].text, found[k].start, found[k].end) for k in bodies[n]]
-                out.append((_entry(doc, block.text, block.start, pieces, sections[n] or current, "md-heading"),
-                            [n, *bodies[n]]))
+                out.append((_entry(doc, block.text, block.start, pieces, sections[n] or current, "md-heading",
+                                   link_lines.get(n, [])), [n, *bodies[n]]))
         return out
 
     by_heading = heading_entries(set(claimed))
