@@ -28,7 +28,6 @@ from kg.inputs import build_inputs, glossary_paths, stored_documents
 from kg.store import LABEL_TABLE, GraphStore, write_label_table, write_store
 from kg.vocabularies import VocabularyConfig, VocabularyInfo, configured, from_documents, titled, titles_of
 from search.fit_confidence import calibrate_index
-from search.fit_confidence import calibrate_index
 from search.index import CONCEPT_ROWS_QUERY, build_index, concept_docs_from_rows, read_manifest
 
 log = logging.getLogger(__name__)
@@ -122,9 +121,6 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
         on_step("calibrate")
         # The no-answer model is fitted on this artifact's own definitions (search.fit_confidence).
         calibration = calibrate_index(tmp / "index", embedder)
-        on_step("calibrate")
-        # The no-answer model is fitted on this artifact's own definitions (search.fit_confidence).
-        calibration = calibrate_index(tmp / "index", embedder)
         vocabs = [VocabularyInfo(id=c.id, title=c.title, base_iri=IRIs(c.base_iri).base, description=c.description,
                                  languages=c.languages, documents=tuple(names),
                                  concepts=sum(1 for d in docs if d.uri.startswith(IRIs(c.base_iri).base)))
@@ -146,7 +142,6 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             "counts": {"concepts": len(docs), "quads": quads, "documents": len(report.documents),
                        "relations": report.relations},
             "index": index_manifest,
-            "search": {"confidence": calibration.as_dict()},
             "search": {"confidence": calibration.as_dict()},
             "prefixes": {k: str(v) for k, v in PREFIXES.items()},
             "curations": curations.summary(),

@@ -69,13 +69,6 @@ class Service:
 
         return EnglishLexicon.open()
 
-    @functools.cached_property
-    def english(self):
-        """English -> Japanese through JMdict (None where `make model` has not compiled it)."""
-        from search.english_lexicon import EnglishLexicon
-
-        return EnglishLexicon.open()
-
     def load(self) -> LoadedArtifact:
         """Load the current artifact (or raise IndexNotReady) and make it the one served."""
         path = current_artifact_path(self.settings)
