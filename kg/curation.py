@@ -420,6 +420,9 @@ def _split(ed: Editor, c, source: str, label: str, lang: str) -> ox.NamedNode:
         raise NotApplicable(f"only {source} defines <{c.value}>: there is nothing to split off")
     moving = [(text, g) for text, g, file in defs if file == source]
     new = split_iri(ed, c, (definition_key(source, text.value) for text, _g in moving))
+    # A rebuild retires an IRI it cannot match to an ingested concept (kg.build): this one is alive again.
+    ed.remove(new, DEPRECATED)
+    ed.remove(new, REPLACED_BY)
     for text, g in moving:
         ed.remove(c, DEFINITION, text, g)
         ed.add(new, DEFINITION, text, g)
