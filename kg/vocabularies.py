@@ -284,10 +284,11 @@ def configured(settings: Settings, inputs: Sequence[str | os.PathLike] | None
 
 # --- what an artifact serves ------------------------------------------------------------------------
 
-LOADED_CONCEPTS = """SELECT DISTINCT ?c WHERE { GRAPH ?g { ?c a <http://www.w3.org/2004/02/skos/core#Concept> } }"""
+# ?g is projected because pyoxigraph binds only projected variables.
+LOADED_CONCEPTS = """SELECT DISTINCT ?c ?g WHERE { GRAPH ?g { ?c a <http://www.w3.org/2004/02/skos/core#Concept> } }"""
 LOADED_TITLES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dct: <http://purl.org/dc/terms/>
-SELECT ?t WHERE { GRAPH ?g { ?s a skos:ConceptScheme . { ?s dct:title ?t } UNION { ?s skos:prefLabel ?t } } }"""
+SELECT ?t ?g WHERE { GRAPH ?g { ?s a skos:ConceptScheme . { ?s dct:title ?t } UNION { ?s skos:prefLabel ?t } } }"""
 
 
 @dataclass

@@ -52,6 +52,13 @@ sources = ["it"]
 description = { ja = "保険の言葉。" }
 sources = ["hoken"]
 """
+LIBRARY_TTL = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix ex: <http://example.org/lib/> .
+ex:scheme a skos:ConceptScheme ; dct:title "図書館の語彙"@ja .
+ex:journal a skos:Concept ; skos:inScheme ex:scheme ; skos:prefLabel "学術雑誌"@ja , "journal"@en .
+ex:map a skos:Concept ; skos:inScheme ex:scheme ; skos:prefLabel "地図資料"@ja .
+"""
 IT = "https://jaterm.example.org/it/"
 HOKEN = "https://jaterm.example.org/hoken/"
 
@@ -59,6 +66,7 @@ HOKEN = "https://jaterm.example.org/hoken/"
 @pytest.fixture(scope="module")
 def two(tmp_path_factory, embedder):
     from kg.build import build_artifact
+    from kg.external import store_vocabulary
     from kg.service import Service
     from kg.web import create_app
 
@@ -69,7 +77,9 @@ def two(tmp_path_factory, embedder):
     (root / "hoken" / "hoken.md").write_text(HOKEN_MD, encoding="utf-8")
     (root / "hoken" / "2024_契約.txt").write_text(CONTRACT_TXT, encoding="utf-8")
     (root / "vocabularies.toml").write_text(CONFIG, encoding="utf-8")
+    (root / "library.ttl").write_text(LIBRARY_TTL, encoding="utf-8")
     settings = Settings(data_dir=root / "var", vocabularies_file=root / "vocabularies.toml")
+    store_vocabulary(settings, root / "library.ttl", "library")  # `kg load`: a SKOS file of its own
     result = build_artifact(settings, embedder=embedder)
     service = Service(settings, embedder=embedder)
     service.load()
@@ -100,7 +110,8 @@ def test_rest_vocabularies_and_info(two):
     client, _ = two
     listed = get_json(client, "/rest/v1/vocabularies", lang="ja")["vocabularies"]
     assert listed == [{"uri": "it", "id": "it", "title": "IT用語集"},
-                      {"uri": "hoken", "id": "hoken", "title": "保険用語集"}]
+                      {"uri": "hoken", "id": "hoken", "title": "保険用語集"},
+                      {"uri": "library", "id": "library", "title": "図書館の語彙"}]  # loaded: its scheme's title
     assert get_json(client, "/rest/v1/vocabularies", lang="en")["vocabularies"][0]["title"] == "IT glossary"
     info = get_json(client, "/rest/v1/hoken/")
     assert info["id"] == "hoken" and info["title"] == "保険用語集"
@@ -131,7 +142,7 @@ def test_rest_search_lookup_and_views_stay_in_their_vocabulary(two):
 def test_suggest_with_vocab(two):
     client, _ = two
     everywhere = get_json(client, "/rest/v1/suggest", text="クラウド", threshold="0")["results"]
-    assert {r["vocab"] for r in everywhere} == {"it", "hoken"}
+    assert {"it", "hoken"} <= {r["vocab"] for r in everywhere}
     for vocid, base in (("it", IT), ("hoken", HOKEN)):
         rows = get_json(client, "/rest/v1/suggest", text="クラウド", threshold="0", vocab=vocid)["results"]
         assert rows and all(r["uri"].startswith(base) and r["vocab"] == vocid for r in rows)
@@ -245,3 +256,15 @@ def test_glossary_names_do_not_assume_numbered_file_names(it_only):
     (contractor,) = get_json(it_only, "/rest/v1/lookup", label="契約者")["result"]
     concept = it_only.get("/concept/" + contractor["uri"][len(IT + "concept/"):]).get_data(as_text=True)
     assert ">2024_契約</a>" in concept
+
+
+def test_a_loaded_vocabulary_is_one_of_them(two):
+    client, _ = two
+    rows = get_json(client, "/rest/v1/library/search", query="*")["results"]
+    assert {r["uri"] for r in rows} == {"http://example.org/lib/journal", "http://example.org/lib/map"}
+    assert all(r["vocab"] == "library" for r in rows)
+    assert get_json(client, "/rest/v1/it/search", query="学術雑誌")["results"] == []
+    hits = get_json(client, "/rest/v1/suggest", text="学術雑誌", threshold="0", vocab="library")["results"]
+    assert hits and all(h["uri"].startswith("http://example.org/lib/") for h in hits)
+    turtle = client.get("/export", query_string={"format": "nt", "vocab": "library"}).get_data(as_text=True)
+    assert "http://example.org/lib/journal" in turtle and IT not in turtle
