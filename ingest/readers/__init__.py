@@ -18,6 +18,7 @@ from ingest.readers.delimited import DelimitedReader
 from ingest.readers.html import HtmlReader
 from ingest.readers.markdown import MarkdownReader
 from ingest.readers.markers import MarkerReader
+from ingest.readers.numbered import NumberedReader
 from ingest.readers.text import TextReader
 from ingest.records import Document
 
@@ -41,7 +42,7 @@ def readers() -> list[Reader]:
     return list(_REGISTRY.values())
 
 
-for _reader in (DelimitedReader(), HtmlReader(), MarkdownReader(), MarkerReader(), TextReader()):
+for _reader in (DelimitedReader(), HtmlReader(), MarkdownReader(), MarkerReader(), NumberedReader(), TextReader()):
     register(_reader)
 
 

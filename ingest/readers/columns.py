@@ -113,6 +113,8 @@ def with_other_names(term: str, english: Sequence[str], readings: Sequence[str])
     The headword parser (ingest/terms.py) then gives the English name its language tag and the kana
     its reading role, exactly as for a headword written that way in running text.
     """
+    # 「katatsuki (katatsuki-ruby)」 in an English cell gives two names, not a bracket inside a bracket.
+    english = [re.sub(r"\s*[(（]([^()（）]*)[)）]", r"、\1", e) for e in english]
     extra = [e for e in english if e and e not in term] + [to_hiragana(r).replace(" ", "") for r in readings
                                                           if r and r not in term]
     return f"{term}（{'、'.join(extra)}）" if extra else term

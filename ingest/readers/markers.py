@@ -51,7 +51,9 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
         marked = [i for i, line in enumerate(lines) if _marker(line) == marker]
         short = sum(1 for i in marked if len(lines[i]) <= 48 or _INLINE_DEFINITION.match(_headword(lines[i], marker)))
         followed = sum(1 for i in marked if i + 1 < len(lines) and _marker(lines[i + 1]) != marker)
-        if short >= 0.8 * count and followed >= 0.5 * count:
+        # Headwords differ from each other; a label repeated on every marked line (▼詳細記事) marks a link.
+        distinct = len({lines[i].strip() for i in marked})
+        if short >= 0.8 * count and followed >= 0.5 * count and distinct >= 0.8 * count:
             best = marker
             break
     if best is None:

@@ -15,6 +15,7 @@ from ingest.readers.base import Detection, Reader, Reading, coverage, fit_score,
 from ingest.records import Document
 
 _FORMAT_EVIDENCE = {"txt": 1.0, "text": 1.0, "": 0.8, "md": 0.5, "markdown": 0.5}
+BARE_DISCOUNT = 0.85
 _LAYOUTS = {"headworded": "text-headword", "bare": "text-bare"}
 
 
@@ -35,7 +36,10 @@ class TextReader(Reader):
             return Detection(0.0, ("no headword/definition lines",))
         evidence = 0.5 if doc.source_format == "docx" else _FORMAT_EVIDENCE.get(suffix(doc), 0.2)
         share = coverage(seg.entries, doc)
-        return Detection(fit_score(seg.entries, doc, evidence),
+        score = fit_score(seg.entries, doc, evidence)
+        if seg.layout == "bare":  # entries without headwords are the last resort: any reader that finds stated
+            score = round(score * BARE_DISCOUNT, 3)  # headwords for about as much of the file is the better reading
+        return Detection(score,
                          (f"{len(seg.entries)} {seg.layout} entries", f"{share:.0%} of lines"), len(seg.entries))
 
     def read(self, doc: Document) -> Reading:
