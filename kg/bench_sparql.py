@@ -28,14 +28,16 @@ from kg.build import current_artifact_path, publish, read_artifact_manifest
 from kg.config import PROJECT_ROOT, Settings
 from kg.errors import IndexNotReady
 from kg.service import LoadedArtifact, Service
-from kg.store import GraphStore
+from kg.store import GraphStore, serialized, solutions_of
 
 SCALE_DIR = PROJECT_ROOT.parent / "shared" / "scale"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 SYNTH = "https://bench.example.org/synthetic/"
-_KATAKANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワンガギグゲゴザジズゼゾダデドバビブベボパピプペポ"
-_KANJI = "情報処理管理分析設計開発運用品質顧客通信制御記録計画評価標準資産契約請求在庫物流販売営業会計監査人事教育研究安全保守障害応答"
+_KATAKANA = ("アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン"
+             "ガギグゲゴザジズゼゾダデドバビブベボパピプペポ")
+_KANJI = ("情報処理管理分析設計開発運用品質顧客通信制御記録計画評価標準"
+          "資産契約請求在庫物流販売営業会計監査人事教育研究安全保守障害応答")
 _JA_HEADS = ("データ", "ネットワーク", "モデル", "情報", "処理", "システム")
 _EN = ("network", "cache", "queue", "data", "model", "service", "centre", "call", "system", "process", "quality",
        "customer", "record", "plan", "audit", "asset", "contract", "stock", "sales", "support", "security")
@@ -97,7 +99,8 @@ def synthetic_skos(concepts: int, *, seed: int = 7) -> bytes:
     quads = [ox.Quad(scheme, RDF_TYPE, ox.NamedNode(SKOS + "ConceptScheme"), graph)]
     for i in range(concepts):
         c = ox.NamedNode(f"{SYNTH}c{i:07d}")
-        add = [(RDF_TYPE, concept_class), (p["inScheme"], scheme), (p["prefLabel"], ox.Literal(ja(), language="ja")),
+        add: list[tuple[ox.NamedNode, ox.NamedNode | ox.Literal]] = [
+            (RDF_TYPE, concept_class), (p["inScheme"], scheme), (p["prefLabel"], ox.Literal(ja(), language="ja")),
                (p["prefLabel"], ox.Literal(en(), language="en")), (p["notation"], ox.Literal(f"S-{i:07d}"))]
         add += [(p["altLabel"], ox.Literal(ja(), language="ja")) for _ in range(rng.randint(0, 2))]
         if rng.random() < 0.5:
@@ -110,9 +113,10 @@ def synthetic_skos(concepts: int, *, seed: int = 7) -> bytes:
             add.append((p["topConceptOf"], scheme))
         else:
             add.append((p["broader"], ox.NamedNode(f"{SYNTH}c{(i - 1) // 8:07d}")))
-        add += [(p["related"], ox.NamedNode(f"{SYNTH}c{rng.randrange(concepts):07d}")) for _ in range(rng.randint(0, 2))]
+        add += [(p["related"], ox.NamedNode(f"{SYNTH}c{rng.randrange(concepts):07d}"))
+                for _ in range(rng.randint(0, 2))]
         quads += [ox.Quad(c, pred, obj, graph) for pred, obj in add]
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    return serialized(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
 
 
 @dataclass(frozen=True)
@@ -124,8 +128,10 @@ class Dataset:
 
 def datasets(scale_dir: Path = SCALE_DIR) -> list[Dataset]:
     """Synthetic SKOS at 10k/100k/500k triples, then the real vocabularies of ../shared/scale where present."""
-    out = [Dataset(f"synthetic {n // 1000}k", lambda s, c=n // 10: s.bulk_load(synthetic_skos(c), ox.RdfFormat.N_QUADS))
-           for n in (10_000, 100_000, 500_000)]
+    def synthetic(concepts: int) -> Callable[[ox.Store], None]:
+        return lambda store: store.bulk_load(synthetic_skos(concepts), ox.RdfFormat.N_QUADS)
+
+    out = [Dataset(f"synthetic {n // 1000}k", synthetic(n // 10)) for n in (10_000, 100_000, 500_000)]
     real = [("COAR resource types", "coar/coar_resource_types_2019-05-02.ttl", ox.RdfFormat.TURTLE),
             ("STW 8.10", "stw/stw-8.10.rdf", ox.RdfFormat.RDF_XML),
             ("Iconclass (derived)", "derived/iconclass_skos_derived.nt.gz", ox.RdfFormat.N_TRIPLES)]
@@ -152,10 +158,11 @@ def typical_queries(store: ox.Store) -> dict[str, str]:
     pre = f"PREFIX skos: <{SKOS}>\n"
 
     def first(q: str) -> ox.QuerySolution | None:
-        return next(iter(store.query(pre + q, use_default_graph_as_union=True)), None)
+        return next(iter(solutions_of(store.query(pre + q, use_default_graph_as_union=True))), None)
 
     row = (first("SELECT ?c WHERE { ?c skos:broader/skos:broader/skos:broader ?x } LIMIT 1")
-           or first("SELECT ?c WHERE { ?c skos:broader ?x } LIMIT 1") or first("SELECT ?c WHERE { ?c a skos:Concept } LIMIT 1"))
+           or first("SELECT ?c WHERE { ?c skos:broader ?x } LIMIT 1")
+           or first("SELECT ?c WHERE { ?c a skos:Concept } LIMIT 1"))
     concept = row["c"].value if row else "urn:none"
     return {
         "label search": pre + "SELECT ?c ?l WHERE { ?c skos:prefLabel|skos:altLabel ?l "
@@ -171,8 +178,8 @@ def typical_queries(store: ox.Store) -> dict[str, str]:
 
 def _search_term(store: ox.Store, pre: str) -> str:
     """A label substring with roughly 20-2000 hits (Japanese if the vocabulary has it), like a user's search."""
-    labels = [r["l"] for r in store.query(pre + "SELECT ?l WHERE { ?c skos:prefLabel ?l } LIMIT 400",
-                                          use_default_graph_as_union=True)]
+    labels = [r["l"] for r in solutions_of(store.query(pre + "SELECT ?l WHERE { ?c skos:prefLabel ?l } LIMIT 400",
+                                                       use_default_graph_as_union=True))]
     ja = [lab.value for lab in labels if (lab.language or "").startswith("ja")]
     words = [w for lab in (ja or [lab.value for lab in labels]) for w in ([lab[:2]] if ja else lab.lower().split())]
     candidates = [w for w in dict.fromkeys(words) if len(w) >= 2 and '"' not in w and "\\" not in w]
@@ -180,7 +187,7 @@ def _search_term(store: ox.Store, pre: str) -> str:
     for word in candidates[:12]:
         q = pre + ("SELECT (COUNT(*) AS ?n) WHERE { ?c skos:prefLabel|skos:altLabel ?l "
                    f"FILTER(CONTAINS(LCASE(STR(?l)), {json.dumps(word)})) }}")
-        hits = int(next(iter(store.query(q, use_default_graph_as_union=True)))["n"].value)
+        hits = int(next(iter(solutions_of(store.query(q, use_default_graph_as_union=True))))["n"].value)
         if 20 <= hits <= 2000:
             return word
     return best
@@ -194,7 +201,7 @@ def measure(*fns: Callable[[], object], n: int, budget_s: float) -> list[dict[st
     samples: list[list[float]] = [[] for _ in fns]
     stop = time.perf_counter() + budget_s * len(fns)
     while len(samples[0]) < n and (len(samples[0]) < 5 or time.perf_counter() < stop):
-        for fn, out in zip(fns, samples):
+        for fn, out in zip(fns, samples, strict=True):
             start = time.perf_counter()
             fn()
             out.append((time.perf_counter() - start) * 1000)
@@ -213,7 +220,7 @@ class _Client:
 
     def __init__(self, base: str):
         parts = urllib.parse.urlsplit(base)
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        self.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
 
     def get(self, query: str) -> bytes:
         self.conn.request("GET", "/sparql?query=" + urllib.parse.quote(query),
@@ -227,6 +234,8 @@ class _Client:
 
 def bench_dataset(ds: Dataset, n: int, budget_s: float, rdflib_label_search: bool = False) -> dict:
     """Load one dataset into a temporary artifact and measure every typical query both ways."""
+    if ds.load is None:
+        raise ValueError(f"{ds.name}: {ds.note}")
     from kg.bench import _serve
     from kg.web import create_app
 
@@ -244,9 +253,14 @@ def bench_dataset(ds: Dataset, n: int, budget_s: float, rdflib_label_search: boo
         server, base = _serve(create_app(settings, service=service))
         client = _Client(base)
         for name, query in typical_queries(raw).items():
-            rows = len(list(raw.query(query, use_default_graph_as_union=True)))
-            raw_ms, http_ms = measure(lambda q=query: list(raw.query(q, use_default_graph_as_union=True)),
-                                      lambda q=query: client.get(q), n=n, budget_s=budget_s)
+            def run_raw(q: str = query) -> list:
+                return list(solutions_of(raw.query(q, use_default_graph_as_union=True)))
+
+            def run_http(q: str = query) -> bytes:
+                return client.get(q)
+
+            rows = len(run_raw())
+            raw_ms, http_ms = measure(run_raw, run_http, n=n, budget_s=budget_s)
             out["queries"][name] = {"rows": rows, "raw": raw_ms, "http": http_ms}
         if rdflib_label_search:
             out["rdflib label search"] = _rdflib_label_search(raw, typical_queries(raw)["label search"], budget_s)

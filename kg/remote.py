@@ -56,6 +56,7 @@ import time
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -70,6 +71,7 @@ from kg.errors import (
     ResultTooLarge,
 )
 from kg.sparql import PreparedQuery, lexical_gate, write_boolean, write_solutions
+from kg.store import solutions_of
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +150,8 @@ class RemoteStore:
         """POST body to url; returns (connection, response) with the connection still open."""
         parts = urllib.parse.urlsplit(url)
         cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        if not parts.hostname:
+            raise ConfigError(f"the SPARQL store URL {url!r} names no host")
         conn = cls(parts.hostname, parts.port, timeout=timeout)
         headers = {"Content-Type": content_type, "Accept": accept, "User-Agent": "jaterm-kg"}
         if self.endpoints.authorization:
@@ -155,9 +159,9 @@ class RemoteStore:
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         try:
             conn.request("POST", path, body=body, headers=headers)
-            conn._kg_sock = conn.sock  # getresponse() may hand the socket over to the response
+            conn._kg_sock = conn.sock  # type: ignore[attr-defined]  # getresponse() may hand the socket over
             return conn, conn.getresponse()
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             conn.close()
             raise
         except OSError as exc:
@@ -175,7 +179,7 @@ class RemoteStore:
         body = urllib.parse.urlencode(params).encode()
         return self._open(self.endpoints.query_url, body, "application/x-www-form-urlencoded", accept, timeout)
 
-    def select(self, text: str, timeout: float = 30.0) -> list[dict[str, object]]:
+    def select(self, text: str, timeout: float = 30.0) -> list[dict[str, Any]]:
         """A trusted SELECT (ours, never a user's) as a list of {variable: pyoxigraph term}."""
         conn, response = self.query(text, accept=_RESULTS_JSON, timeout=timeout)
         try:
@@ -184,7 +188,7 @@ class RemoteStore:
                 raise QueryFailed(f"the store answered {response.status}: {body[:300].decode('utf-8', 'replace')}")
         finally:
             conn.close()
-        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        solutions = solutions_of(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
         names = [v.value for v in solutions.variables]
         return [{n: row[n] for n in names if row[n] is not None} for row in solutions]
 
@@ -300,7 +304,8 @@ class RemoteRunner:
                                               named_graph_uris=named_graph_uris)
             if response.status != 200:
                 raise _store_error(response.status, response.read(2000).decode("utf-8", "replace"))
-            reader = _Reader(response, conn._kg_sock, deadline, 2 * self.max_bytes)
+            # pyoxigraph reads any object with read(size); typed, it asks for a file.
+            reader = cast(IO[bytes], _Reader(response, conn._kg_sock, deadline, 2 * self.max_bytes))
             if graph:
                 triples = (q.triple for q in ox.parse(reader, format=ox.RdfFormat.N_TRIPLES))
                 return _write_graph(triples, media_type, self.max_rows, dict(query.prefixes))
@@ -308,7 +313,7 @@ class RemoteRunner:
             if isinstance(result, ox.QueryBoolean):
                 return write_boolean(bool(result), media_type), False
             return write_solutions(result, media_type, self.max_rows)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise QueryTimeout(f"the query did not finish within {limit:g} s") from None
         except SyntaxError as exc:  # a body cut short: Oxigraph ends a cancelled stream with a message
             if time.monotonic() >= deadline or "cancel" in str(exc).lower():

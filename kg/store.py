@@ -32,6 +32,27 @@ FORMAT_ALIASES = {"ttl": "turtle", "rdfxml": "xml", "rdf": "xml", "rdf+xml": "xm
                   "json": "json-ld", "ntriples": "nt", "n-triples": "nt", "nq": "nquads", "n-quads": "nquads"}
 
 
+def solutions_of(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> ox.QuerySolutions:
+    """A SELECT query's result (pyoxigraph types every query's result as any of the three forms)."""
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError(f"expected SELECT solutions, got {type(result).__name__}")
+    return result
+
+
+def triples_of(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> ox.QueryTriples:
+    """A CONSTRUCT or DESCRIBE query's result."""
+    if not isinstance(result, ox.QueryTriples):
+        raise TypeError(f"expected triples, got {type(result).__name__}")
+    return result
+
+
+def serialized(data: bytes | None) -> bytes:
+    """What pyoxigraph's serialize/dump return when given no output file (typed bytes | None)."""
+    if data is None:
+        raise TypeError("pyoxigraph wrote to a file where bytes were asked for")
+    return data
+
+
 def term_value(term) -> tuple[str, str | None]:
     """(lexical value, language tag or None) of a pyoxigraph term."""
     if isinstance(term, ox.Literal):
@@ -46,7 +67,7 @@ SELECT ?c ?p ?l WHERE { ?c ?p ?l . VALUES ?p { skos:prefLabel skos:altLabel skos
 
 def label_rows_of(store: ox.Store) -> list[tuple[str, str, str, str, str]]:
     rows = []
-    for c, p, label in store.query(LABEL_QUERY, use_default_graph_as_union=True):
+    for c, p, label in solutions_of(store.query(LABEL_QUERY, use_default_graph_as_union=True)):
         value = label.value
         rows.append((c.value, p.value.rsplit("#", 1)[-1], value, getattr(label, "language", None) or "",
                      loose_key(value)))
@@ -89,7 +110,8 @@ class GraphStore:
     def select(self, sparql: str, **bindings) -> list[dict[str, tuple[str, str | None]]]:
         """Run a SELECT over the union of all graphs; values as (value, lang)."""
         substitutions = {ox.Variable(k): v for k, v in bindings.items()}
-        solutions = self._store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions or None)
+        solutions = solutions_of(self._store.query(sparql, use_default_graph_as_union=True,
+                                                   substitutions=substitutions or None))
         names = [v.value for v in solutions.variables]
         out = []
         for row in solutions:
@@ -97,24 +119,24 @@ class GraphStore:
         return out
 
     def rows(self, sparql: str) -> Iterator[tuple]:
-        for row in self._store.query(sparql, use_default_graph_as_union=True):
+        for row in solutions_of(self._store.query(sparql, use_default_graph_as_union=True)):
             yield tuple(row)
 
     def union_triples(self, subject: str | None = None) -> set[ox.Triple]:
         """Distinct triples of the union graph (optionally those about one subject)."""
         where = f"<{subject}> ?p ?o . BIND(<{subject}> AS ?s)" if subject else "?s ?p ?o"
         result = self._store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", use_default_graph_as_union=True)
-        return set(result)
+        return set(triples_of(result))
 
     def serialize(self, fmt: str, prefixes: dict[str, str] | None = None, subject: str | None = None) -> bytes:
         """The union graph (or one resource's description) in a graph format."""
         fmt = FORMAT_ALIASES.get(fmt, fmt)
         if fmt in DATASET_FORMATS:
-            return self._store.dump(format=DATASET_FORMATS[fmt][0])
+            return serialized(self._store.dump(format=DATASET_FORMATS[fmt][0]))
         rdf_format = GRAPH_FORMATS[fmt][0]
         triples = sorted(self.union_triples(subject), key=str)
-        kwargs = {"prefixes": prefixes} if prefixes and fmt in ("turtle", "xml") else {}
-        return ox.serialize(triples, format=rdf_format, **kwargs)
+        wanted = prefixes if prefixes and fmt in ("turtle", "xml") else None
+        return serialized(ox.serialize(triples, format=rdf_format, prefixes=wanted))
 
     def count_triples(self) -> int:
         return len(self._store)

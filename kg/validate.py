@@ -26,6 +26,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SH, SKOS
 
 from kg.errors import InvalidRequest
+from kg.store import serialized, solutions_of
 from ontology.namespace import KGO_IRI, ONTOLOGY_PATH
 
 SHAPES_PATH = ONTOLOGY_PATH.with_name("shapes.ttl")
@@ -48,11 +49,14 @@ CYCLES = P + """SELECT DISTINCT ?focus ?value WHERE {
   ?focus (skos:broader|^skos:narrower) ?value . ?value (skos:broader|^skos:narrower)* ?focus }"""
 TOP_WITH_BROADER = P + """SELECT DISTINCT ?focus ?value WHERE {
   { ?focus skos:topConceptOf ?s } UNION { ?s skos:hasTopConcept ?focus } ?focus skos:broader ?value }"""
-VOCABULARY_TERMS = """SELECT ?value (SAMPLE(?s) AS ?focus) WHERE {
-  { ?s ?value ?o } UNION { ?s a ?value }
-  FILTER(STRSTARTS(STR(?value), "http://www.w3.org/2004/02/skos/core#")
-         || STRSTARTS(STR(?value), "http://www.w3.org/2008/05/skos-xl#") || STRSTARTS(STR(?value), "%s"))
-} GROUP BY ?value""" % KGO_IRI
+VOCABULARY_TERMS = (
+    "SELECT ?value (SAMPLE(?s) AS ?focus) WHERE {\n"
+    "  { ?s ?value ?o } UNION { ?s a ?value }\n"
+    '  FILTER(STRSTARTS(STR(?value), "http://www.w3.org/2004/02/skos/core#")\n'
+    '         || STRSTARTS(STR(?value), "http://www.w3.org/2008/05/skos-xl#")\n'
+    f'         || STRSTARTS(STR(?value), "{KGO_IRI}"))\n'
+    "} GROUP BY ?value"
+)
 LABELS = P + """SELECT ?focus ?p ?value WHERE { ?focus a skos:Concept ; ?p ?value .
   VALUES ?p { skos:prefLabel skos:altLabel skos:hiddenLabel skos:definition } }"""
 UNASSERTED = P + """SELECT ?focus ?p ?value ?pattern WHERE {
@@ -115,7 +119,7 @@ def ntriples_of_file(path: str | Path) -> bytes:
             triples = {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(handle, format=fmt)}
     except SyntaxError as exc:
         raise InvalidRequest(f"{path} is not readable as {fmt.name}: {exc}") from exc
-    return ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES)
+    return serialized(ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES))
 
 
 def ntriples_of_artifact(settings) -> tuple[bytes, str]:
@@ -141,7 +145,7 @@ def _label(graph: Graph, node) -> str:
         subject = graph.value(node, RDF.subject)
         return f"extraction about {_label(graph, subject) or subject}" if subject is not None else ""
     ja = [lb for lb in labels if isinstance(lb, Literal) and lb.language == "ja"]
-    return str((ja or sorted(labels, key=str))[0])
+    return str(ja[0] if ja else sorted(labels, key=str)[0])
 
 
 def _show(term) -> str:
@@ -178,7 +182,7 @@ def _declared_kgo_terms() -> set[str]:
 
 def qskos_findings(graph: Graph, store: ox.Store) -> list[Finding]:
     def select(query: str) -> Iterator[dict]:
-        result = store.query(query)
+        result = solutions_of(store.query(query))
         names = [v.value for v in result.variables]
         for solution in result:
             yield {n: solution[n] for n in names if solution[n] is not None}
