@@ -40,7 +40,7 @@ def rdf_format(path: Path) -> tuple[ox.RdfFormat, bool]:
 
 def open_rdf(path: Path):
     fmt, gz = rdf_format(path)
-    return (gzip.open(path, "rb") if gz else open(path, "rb")), fmt  # noqa: SIM115 (caller closes)
+    return (gzip.open(path, "rb") if gz else open(path, "rb")), fmt  # the caller closes it
 
 
 def check_vocabulary(path: Path) -> int:
@@ -103,7 +103,7 @@ def external_vocabularies(settings: Settings) -> list[tuple[str, Path]]:
 
 def load_into(store_path: Path, settings: Settings, base_iri: str) -> list[dict]:
     """Bulk-load every stored vocabulary into its named graph of the store being built."""
-    loaded = []
+    loaded: list[dict] = []
     vocabularies = external_vocabularies(settings)
     if not vocabularies:
         return loaded

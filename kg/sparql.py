@@ -233,13 +233,13 @@ def _verify_with_budget(text: str, budget_s: float) -> str | None:
     thread = threading.Thread(target=target, name="sparql-gate", daemon=True)
     thread.start()
     thread.join(budget_s)
-    if thread.is_alive():
+    if thread.is_alive() and thread.ident is not None:
         # pyparsing is pure Python, so an asynchronous exception stops it within a few bytecodes.
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Abandoned))
         log.info("SPARQL gate parse over %.2fs budget (%d chars); deferred to the worker", budget_s, len(text))
         return None
     kind, value = outcome[0] if outcome else ("deep", None)
-    if kind == "error":
+    if kind == "error" and isinstance(value, BaseException):
         raise value
     if kind == "deep":
         log.info("SPARQL gate parse too deep for the web process (%d chars); deferred", len(text))
@@ -376,7 +376,8 @@ def write_solutions(solutions: Any, media_type: str, max_rows: int) -> tuple[byt
             break
         rows.append(list(solution))
     if media_type == "application/sparql-results+json":
-        bindings = [{n: _json_term(v) for n, v in zip(names, row) if v is not None} for row in rows]
+        bindings = [{n: _json_term(v) for n, v in zip(names, row, strict=True) if v is not None}
+                    for row in rows]
         doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), truncated
     if media_type == "application/sparql-results+xml":
@@ -385,7 +386,8 @@ def write_solutions(solutions: Any, media_type: str, max_rows: int) -> tuple[byt
         out.append("</head><results>")
         for row in rows:
             out.append("<result>")
-            out += [f'<binding name="{n}">{_xml_term(v)}</binding>' for n, v in zip(names, row) if v is not None]
+            out += [f'<binding name="{n}">{_xml_term(v)}</binding>'
+                    for n, v in zip(names, row, strict=True) if v is not None]
             out.append("</result>")
         out.append("</results></sparql>")
         return "".join(out).encode(), truncated
@@ -404,7 +406,8 @@ def write_boolean(value: bool, media_type: str) -> bytes:
     if media_type == "application/sparql-results+json":
         return b'{"head":{},"boolean":' + word.encode() + b"}"
     if media_type == "application/sparql-results+xml":
-        return f'<?xml version="1.0"?><sparql xmlns="{_SPARQL_NS}"><head></head><boolean>{word}</boolean></sparql>'.encode()
+        xml = f'<?xml version="1.0"?><sparql xmlns="{_SPARQL_NS}"><head></head><boolean>{word}</boolean></sparql>'
+        return xml.encode()
     if media_type in ("text/csv", "text/tab-separated-values"):
         return word.encode()  # the CSV/TSV spec defines no boolean form; this is what Oxigraph writes
     raise NotAcceptable(f"ASK results cannot be written as {media_type}", list(RESULT_MEDIA_TYPES))

@@ -23,7 +23,7 @@ from ingest.headwords import recover_headwords, stated_term
 from ingest.profile import Profile, named_profile, use_profile
 from ingest.reader import read_document
 from ingest.readers import UnrecognisedLayout, choose
-from ingest.records import LabelKind, Relation, RelationKind, Term
+from ingest.records import Entry, LabelKind, Relation, RelationKind, Term
 from ingest.relations import extract_relations
 from ingest.terms import abbreviation_links, definition_subject, label_key, parse_name
 from kg.evaluation.common import PRF, Accuracy, table
@@ -40,7 +40,7 @@ def key(text: str) -> str:
 
 def unbalanced(text: str) -> bool:
     pairs = ("()", "（）", "「」", "『』", "[]", "【】")
-    return any(text.count(a) != text.count(b) for a, b in pairs)
+    return any(text.count(pair[0]) != text.count(pair[1]) for pair in pairs)
 
 
 def bad_label(text: str) -> bool:
@@ -89,7 +89,8 @@ class Scores:
 
 def _read_terms(paths: list[Path], profile: Profile, similarity=None) -> tuple[dict[str, list[Term]], dict[str, str]]:
     """Terms per document exactly as a build makes them (headword recovery included), and the reader of each."""
-    stated, bare = [], []
+    stated: list[tuple[Entry, list[Relation]]] = []
+    bare: list[tuple[Entry, list[Relation]]] = []
     readers: dict[str, str] = {}
     with use_profile(profile):
         for path in paths:
@@ -113,7 +114,7 @@ def _read_terms(paths: list[Path], profile: Profile, similarity=None) -> tuple[d
 
 def _abbreviation_forms(term: Term, allowed) -> set[str]:
     """Forms in abbreviation relations the entry states: its headword brackets and abbreviation cues."""
-    forms = set()
+    forms: set[str] = set()
     for name in (n for n in (term.entry.headword, definition_subject(term.entry.definition)) if n):
         parsed = parse_name(name)
         if parsed is None:
@@ -161,7 +162,8 @@ def _score_document(gold_entries: list[dict], terms: list[Term], allowed) -> Sco
 def _score_entry(scores: Scores, g: dict, term: Term | None, allowed) -> None:
     accepted = {key(g["headword"]), *(key(a) for a in g.get("headword_alternatives", []))}
     # A term may carry one preferred label per language (English headword + Japanese name).
-    prefs = {key(term.pref_label), *(key(lb.text) for lb in term.labels if lb.kind is LabelKind.PREF)} if term else set()
+    prefs = ({key(term.pref_label), *(key(lb.text) for lb in term.labels if lb.kind is LabelKind.PREF)}
+             if term else set())
     ok = bool(prefs & accepted)
     (scores.headword_stated if g.get("headword_line") is not None else scores.headword_bare).add(ok)
     own = accepted
@@ -181,7 +183,7 @@ def _score_entry(scores: Scores, g: dict, term: Term | None, allowed) -> None:
              if key(s) != key(long)} if term else set()
     scores.abbreviation_pairs.add(pairs, gold_pairs)
     gold_readings = {(key(r["label"]), key(r["reading"])) for r in g.get("readings", [])}
-    predicted_readings = set()
+    predicted_readings: set[tuple[str, str]] = set()
     if term is not None:
         names = [term.pref_label, *(lb.text for lb in term.labels if lb.kind is LabelKind.ALT)]
         for reading in (lb for lb in term.labels if lb.kind is LabelKind.READING):

@@ -6,8 +6,18 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from kg.errors import (
-    IndexNotReady, InvalidQuery, InvalidRequest, KGError, NotAcceptable, NotFound, QueryFailed, QueryMemoryExceeded,
-    QueryRefused, QueryTimeout, ResultTooLarge, UnsupportedMediaType,
+    IndexNotReady,
+    InvalidQuery,
+    InvalidRequest,
+    KGError,
+    NotAcceptable,
+    NotFound,
+    QueryFailed,
+    QueryMemoryExceeded,
+    QueryRefused,
+    QueryTimeout,
+    ResultTooLarge,
+    UnsupportedMediaType,
 )
 
 STATUS = {
@@ -29,7 +39,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(KGError)
     def _kg_error(exc: KGError):
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 500)
-        extra = {}
+        extra: dict[str, object] = {}
         if isinstance(exc, InvalidQuery) and exc.line is not None:
             extra = {"line": exc.line, "column": exc.column}
         if isinstance(exc, NotAcceptable):
