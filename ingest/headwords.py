@@ -11,7 +11,7 @@ from typing import Any
 from dataclasses import dataclass
 
 from ingest.gojuon import LATIN, collation_key, is_ordered
-from ingest.lexicon import ReverseDictionary
+from ingest.lexicon import CorpusVocabulary, ReverseDictionary
 from ingest.profile import current_profile
 from ingest.records import Entry, HeadwordCandidate, Label, LabelKind, Relation, RelationKind, Term
 from ingest.terms import ParsedName, clean_label, definition_subject, is_acronym, label_key, label_lang, parse_name
@@ -198,10 +198,14 @@ ORDER_FLOOR = 0.3
 ORDER_CHAIN_SHARE, ORDER_MIN_ENTRIES = 0.45, 10
 DENSE_WEIGHT = 0.15
 # Lexicon words proposed per bare definition, and candidates kept for the review queue.
-LEXICON_LIMIT, CANDIDATES_KEPT = 10, 8
+LEXICON_LIMIT, CORPUS_LIMIT, CANDIDATES_KEPT = 10, 5, 8
 # Lexicon words are guesses from meaning alone: any name the text or another glossary gives outranks them.
-LEXICON_WEIGHT = 0.6
+LEXICON_WEIGHT = 0.5
 LEXICON_CONFIDENCE = 0.15
+# Two similar definitions (bigram cosine) in two documents back the names both are given.
+AGREE_SIMILARITY, AGREE_WEIGHT, AGREE_MAX = 0.15, 0.5, 0.2
+# Names proposed from meaning alone, not read in or beside the entry.
+GUESSES = ("corpus", "lexicon")
 
 
 def subject_mentions(definition: str, topics: Sequence[str] = ()) -> list[tuple[str, bool]]:
@@ -261,6 +265,15 @@ Similarity = Callable[[Sequence[str], Sequence[str]], Any]
 _DEFAULT_LEXICON = object()
 
 
+def _corpus_candidates(entry: Entry, found: list[Candidate], vocabulary: CorpusVocabulary) -> list[Candidate]:
+    """Words the other entries use in the company of this definition's words."""
+    out = []
+    for cand in vocabulary.candidates(entry.definition, exclude=[c.name.pref for c in found], limit=CORPUS_LIMIT):
+        if parsed := parse_name(cand.label):
+            out.append(Candidate(cand.score, "corpus", parsed, cand.evidence))
+    return out
+
+
 def _lexicon_candidates(entry: Entry, found: list[Candidate], lexicon: ReverseDictionary | None) -> list[Candidate]:
     """Real words the definition may name, after the text's own candidates."""
     if lexicon is None:
@@ -295,27 +308,36 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
                     max(c, key=lambda x: x.score).score, "anchor")
                for items in by_doc.values() for e, r, _, c in items if c and max(x.score for x in c) >= MENTIONED]
     pool = [*stated, *anchors]
+    vocabulary = CorpusVocabulary([t.entry.definition for t in stated] + [e.definition for e, _ in bare])
     lexical = DefinitionMatcher(pool) if pool else None
     dense = None
     if similarity is not None and pool:
         queries = [e.definition for items in by_doc.values() for e, _, _, _ in items]
         dense = dict(zip(queries, similarity(queries, [t.entry.definition for t in pool]), strict=True))
+    proposals: dict[str, list[list[Candidate]]] = {}
+    for doc, items in by_doc.items():
+        proposals[doc] = []
+        for entry, _, _, candidates in items:
+            found = [*candidates, *_pool_candidates(entry, pool, lexical, dense.get(entry.definition) if dense else None)]
+            found += _corpus_candidates(entry, found, vocabulary)
+            proposals[doc].append([*found, *_lexicon_candidates(entry, found, lexicon)])
+    if len(by_doc) > 1:
+        _reward_agreement(by_doc, proposals)
     out: list[Term] = []
-    for items in by_doc.values():
+    for doc, items in by_doc.items():
         keys = [collation_key(max(c, key=lambda x: x.score).name.pref) if c and max(x.score for x in c) >= MENTIONED
                 else None for _, _, _, c in items]
         ordered = is_ordered([k for k in keys if k])
-        candidates_of = []
-        for entry, _, _, candidates in items:
-            found = [*candidates, *_pool_candidates(entry, pool, lexical, dense.get(entry.definition) if dense else None)]
-            candidates_of.append([*found, *_lexicon_candidates(entry, found, lexicon)])
+        candidates_of = proposals[doc]
         if not ordered:
             # Too few sure names to see the order: it shows when one name per entry, taken from
             # the text's and other glossaries' proposals, lines up for far more entries than chance.
-            chain = _order_chain([[c for c in found if c.evidence != "lexicon"] for found in candidates_of])
-            named = sum(1 for found in candidates_of if any(c.evidence != "lexicon" for c in found))
+            chain = _order_chain([[c for c in found if c.evidence not in GUESSES] for found in candidates_of])
+            named = sum(1 for found in candidates_of if any(c.evidence not in GUESSES for c in found))
             ordered = named >= ORDER_MIN_ENTRIES and len(chain) >= ORDER_CHAIN_SHARE * named
-        windows = order_windows(candidates_of) if ordered else [None] * len(items)
+        # The window comes from names with evidence; guesses are then judged by it, never shape it.
+        evidenced = [[c for c in found if c.evidence not in GUESSES] for found in candidates_of]
+        windows = order_windows(evidenced) if ordered else [None] * len(items)
         for (entry, relations, labels, _), found, window in zip(items, candidates_of, windows, strict=True):
             scored = []
             for cand in found:
@@ -327,6 +349,37 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
                 scored.append(Candidate(max(0.01, min(score, 0.95)), cand.evidence, cand.name, cand.detail))
             out.append(_term_from(entry, relations, labels, scored))
     return out
+
+
+@dataclass(frozen=True)
+class _Definition:
+    entry: Entry
+
+
+def _reward_agreement(by_doc: dict, proposals: dict[str, list[list[Candidate]]]) -> None:
+    """Two headword-less glossaries that define the same thing back the names they both propose.
+
+    A guess (corpus word, lexicon word, weak cross-glossary match) made independently for two
+    similar definitions in two documents is far likelier right than either alone.
+    """
+    flat = [(doc, i, entry) for doc, items in by_doc.items() for i, (entry, _, _, _) in enumerate(items)]
+    matcher = DefinitionMatcher([_Definition(entry) for _, _, entry in flat])  # type: ignore[list-item]
+    for a, (doc_a, i, entry) in enumerate(flat):
+        sims = matcher.scores(entry.definition)
+        for b, (doc_b, j, _) in enumerate(flat):
+            if b <= a or doc_b == doc_a or sims[b] < AGREE_SIMILARITY:
+                continue
+            # Only independent guesses count: two similar definitions match the same other
+            # glossary's entry as a matter of course.
+            names_b = {label_key(c.name.pref) for c in proposals[doc_b][j] if c.evidence in GUESSES}
+            shared = {label_key(c.name.pref) for c in proposals[doc_a][i] if c.evidence in GUESSES} & names_b
+            bonus = min(AGREE_MAX, AGREE_WEIGHT * sims[b])
+            for doc, k in ((doc_a, i), (doc_b, j)):
+                proposals[doc][k] = [
+                    Candidate(c.score + bonus, c.evidence, c.name, f"{c.detail}; also proposed for a similar "
+                              f"definition in {doc_b if doc == doc_a else doc_a}")
+                    if label_key(c.name.pref) in shared and c.evidence in GUESSES else c
+                    for c in proposals[doc][k]]
 
 
 def order_windows(candidates_of: list[list[Candidate]]) -> list[tuple[str | None, str | None]]:
@@ -435,7 +488,7 @@ def _term_from(entry: Entry, relations: Sequence[Relation], labels: list[Label],
     all_labels = list(best.name.labels) + labels
     kind = LabelKind.ALT if best.score >= CONFIDENT else LabelKind.CANDIDATE
     for other in ranked[1:]:
-        if other.evidence in ("other_glossary", "lexicon", "definition_phrase") or other.score < CONFIDENT:
+        if other.evidence in ("other_glossary", "corpus", "lexicon", "definition_phrase") or other.score < CONFIDENT:
             all_labels.append(Label(other.name.pref, other.name.pref_lang, LabelKind.CANDIDATE))
         else:
             all_labels.append(Label(other.name.pref, other.name.pref_lang, kind))
@@ -447,7 +500,8 @@ def _term_from(entry: Entry, relations: Sequence[Relation], labels: list[Label],
             shown[key] = HeadwordCandidate(cand.name.pref, cand.name.pref_lang, round(cand.score, 3), why)
     # The score ranks candidates; the confidence says how often a name so found is right. A word
     # proposed by the lexicon alone was right for about one bare entry in ten on the gold.
-    confidence = min(best.score, LEXICON_CONFIDENCE) if best.evidence in ("lexicon", "definition_phrase") else best.score
+    confidence = min(best.score, LEXICON_CONFIDENCE) if best.evidence in ("lexicon", "corpus", "definition_phrase") \
+        else best.score
     return Term(entry, best.name.pref, best.name.pref_lang, _dedupe(best.name.pref, all_labels),
                 _without_self(best.name.pref, relations),
                 round(confidence, 3), best.evidence, tuple(shown.values())[:CANDIDATES_KEPT])

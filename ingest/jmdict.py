@@ -131,6 +131,11 @@ class JMdict:
         except sqlite3.OperationalError:
             return 0
 
+    def compounds_ending_with(self, suffix: str) -> int:
+        """How many written forms (three characters or more) end with `suffix`: how productive it is."""
+        return self._db.execute("SELECT count(*) FROM form WHERE text LIKE ? AND length(text) >= 3",
+                                ("%" + suffix.replace("%", "").replace("_", ""),)).fetchone()[0]
+
     def entries_by_id(self, ids: list[int]) -> dict[int, JMEntry]:
         return self._entries_by_id(ids)
 
@@ -206,12 +211,13 @@ class JMdict:
 
 
 _PAREN = re.compile(r"\s*\([^)]*\)\s*")
+_SPACES = re.compile(r"\s+")
 
 
 def normalise_gloss(text: str) -> str:
     """Lower case, parenthesised notes removed ("to calibrate (an instrument)" -> "to calibrate")."""
     text = _PAREN.sub(" ", text).strip().lower()
-    return re.sub(r"\s+", " ", text)
+    return _SPACES.sub(" ", text)
 
 
 # --- compiling the package's database -------------------------------------------------------

@@ -22,6 +22,7 @@ import logging
 import math
 import re
 import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,7 +50,7 @@ KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ff]{3,}$")
 KANJI_COMPOUND = re.compile(r"^(?=.*[\u4e00-\u9fff])[\u30a0-\u30ff\u4e00-\u9fff][\u3041-\u3096\u30a0-\u30ff\u4e00-\u9fff]{0,6}[\u30a0-\u30ff\u4e00-\u9fff]$")
 NOUN_POS = frozenset({"名詞", "接頭辞"})
 # Ceilings: a lexicon candidate never outranks a confident text candidate (0.75 and up).
-COMPOUND_BASE, GLOSS_BASE, LEXICON_CEILING = 0.4, 0.2, 0.7
+COMPOUND_BASE, COMPOUND_KNOWN, GLOSS_BASE, LEXICON_CEILING = 0.3, 0.25, 0.2, 0.7
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,13 @@ class LexiconCandidate:
     evidence: str
 
 
-def _english_words(gloss: str) -> list[str]:
-    words = re.findall(r"[a-z][a-z'\-]*", normalise_gloss(gloss))
-    return [w for w in words if w not in ENGLISH_STOP and len(w) > 1]
+_ENGLISH_WORD = re.compile(r"[a-z][a-z'\-]*")
+
+
+@lru_cache(maxsize=200_000)
+def _english_words(gloss: str) -> tuple[str, ...]:
+    words = _ENGLISH_WORD.findall(normalise_gloss(gloss))
+    return tuple(w for w in words if w not in ENGLISH_STOP and len(w) > 1)
 
 
 def _first_sentence(definition: str) -> str:
@@ -105,7 +110,7 @@ class ReverseDictionary:
 
     def english_of(self, token: Token) -> list[str]:
         """English words for a Japanese word: its loanword origin and its first JMdict senses."""
-        words = _english_words(token.origin.replace("-", " ")) if token.origin else []
+        words = list(_english_words(token.origin.replace("-", " "))) if token.origin else []
         for entry in self._lookup(token.lemma) or self._lookup(token.surface):
             for sense in entry.senses[:2]:
                 for gloss in sense[:3]:
@@ -135,7 +140,9 @@ class ReverseDictionary:
                 for form in entry.kanji:
                     if len(form) == 1 and "\u4e00" <= form <= "\u9fff" and form not in out:
                         out.append(form)
-        return tuple(out[:6])
+        # The synonyms that head many dictionary compounds (率: 税率, 視聴率…) are the ones terms end in.
+        heads = sorted(out[1:], key=lambda k: -self.jmdict.compounds_ending_with(k))
+        return tuple([genus, *heads[:3]])
 
     # --- candidates -------------------------------------------------------------------------
 
@@ -153,16 +160,18 @@ class ReverseDictionary:
             located.append((token, at < first_len if at >= 0 else False))
         first_tokens = [t for t, in_first in located if in_first]
         genus = self._genus(first_tokens)
+        skip = {unicodedata.normalize("NFKC", n) for n in exclude}
+        # Half the places go to each generator: gloss matches are many and would crowd out the
+        # compounds, which are fewer and often the better guess.
+        compounds = sorted((c for c in self._compounds(first_tokens, genus, first) if c.label not in skip),
+                           key=lambda c: -c.score)
+        glossed = sorted((c for c in self._gloss_matches(located, genus, first) if c.label not in skip),
+                         key=lambda c: -c.score)
         found: dict[str, LexiconCandidate] = {}
-        for cand in self._compounds(first_tokens, genus, first):
-            found.setdefault(cand.label, cand)
-        for cand in self._gloss_matches(located, genus, first):
+        for cand in [*compounds[: limit * 3 // 2], *glossed[: limit * 3 // 2]]:
             if cand.label not in found or cand.score > found[cand.label].score:
                 found[cand.label] = cand
-        skip = {unicodedata.normalize("NFKC", n) for n in exclude}
-        ranked = [c for c in found.values() if c.label not in skip]
-        ranked.sort(key=lambda c: -c.score)
-        ranked = ranked[: limit * 3]
+        ranked = sorted(found.values(), key=lambda c: -c.score)
         if self.similarity is not None and ranked:
             cosines = self.similarity([definition], [c.label for c in ranked])[0]
             ranked = [
@@ -171,7 +180,9 @@ class ReverseDictionary:
                 for c, cos in zip(ranked, cosines, strict=True)
             ]
             ranked.sort(key=lambda c: -c.score)
-        return ranked[:limit]
+        half = [c for c in ranked if c.evidence.startswith("compound")][: limit // 2]
+        rest = [c for c in ranked if c not in half][: limit - len(half)]
+        return sorted([*half, *rest], key=lambda c: -c.score)
 
     @staticmethod
     def _genus(first_tokens: list[Token]) -> Token | None:
@@ -202,7 +213,7 @@ class ReverseDictionary:
                 seen.add(label)
                 known = bool(self._lookup(label))
                 # A one-kanji head (率, 数, 者) is how a term ends; a two-word genus is how prose does.
-                score = COMPOUND_BASE + (0.15 if known else 0.0) - 0.02 * rank + (0.02 if len(suffix) == 1 else 0.0)
+                score = COMPOUND_BASE + (COMPOUND_KNOWN if known else 0.0) - 0.02 * rank + (0.02 if len(suffix) == 1 else 0.0)
                 how = "genus" if k == 0 else f"{suffix}≈{genus.surface}"
                 out.append(LexiconCandidate(label, round(score, 3),
                                             f"compound: {modifier.surface}+{suffix} ({how}){' in JMdict' if known else ''}"))
@@ -223,7 +234,7 @@ class ReverseDictionary:
                     bag[word] = (weight, token.surface)
         if not bag:
             return []
-        rows = self.jmdict.glosses_with_words(sorted(bag, key=lambda w: -bag[w][0])[:40], limit=4000)
+        rows = self.jmdict.glosses_with_words(sorted(bag, key=lambda w: -bag[w][0])[:30], limit=2500)
         best: dict[int, tuple[float, str]] = {}
         for entry_id, sense, gloss in rows:
             words = _english_words(gloss)
@@ -269,3 +280,109 @@ def _shared_jmdict() -> JMdict:
     if _JMDICT is None:
         _JMDICT = JMdict.open()
     return _JMDICT
+
+
+# --- the corpus's own vocabulary ----------------------------------------------------------------
+
+LATIN_TERM = re.compile(r"^[A-Z][A-Za-z0-9]{1,7}$")
+CONTEXT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
+GENERIC_TAIL = frozenset({"等", "時", "以外", "用", "中", "内", "上", "的", "など", "後", "前", "別", "様", "さん", "側"})
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"[。．！？!?\n]", text) if s.strip()]
+
+
+def _words_and_context(sentence: str) -> tuple[list[str], Counter[str]]:
+    """Term-like words of a sentence (noun runs, loanwords, acronyms) and its content lemmas."""
+    tokens = tokenize(sentence)
+    words: list[str] = []
+    run: list[Token] = []
+    for token in [*tokens, None]:
+        if token is not None and token.pos in NOUN_POS | {"接尾辞"} and token.pos2 != "数詞":
+            run.append(token)
+            continue
+        if run:
+            while run and run[-1].surface in GENERIC_TAIL:
+                run.pop()  # 「クレーム等」「トラブル時」: the word, not its qualifier
+            joined = "".join(t.surface for t in run)
+            if 2 <= len(run) <= 4 and _is_term_like(joined):
+                words.append(joined)
+            words.extend(t.surface for t in run if KATAKANA_WORD.match(t.surface) or LATIN_TERM.match(t.surface))
+            run = []
+    context = Counter(t.lemma for t in tokens if t.pos in CONTEXT_POS and len(t.lemma) > 1
+                      and t.lemma not in GENERIC_GENUS)
+    return list(dict.fromkeys(words)), context
+
+
+class CorpusVocabulary:
+    """Words the glossaries being built use, with the words they keep company with.
+
+    A headword missing from its own entry is often used elsewhere in the collection: 「クレーム」
+    appears beside 苦情 and 不満 in other definitions, so a bare 「…不満、苦情のこと」 is close to
+    it. Each word's contexts are the content words of the sentences it occurs in.
+    """
+
+    def __init__(self, texts: Sequence[str]):
+        self.contexts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.counts: Counter[str] = Counter()
+        df: Counter[str] = Counter()
+        self._cache: dict[str, tuple[list[str], Counter[str]]] = {}
+        for text in texts:
+            for sentence in _sentences(text):
+                words, context = self._analyse(sentence)
+                df.update(context.keys())
+                for word in words:
+                    self.counts[word] += 1
+                    self.contexts[word].update(context)
+        n = max(1, sum(len(_sentences(t)) for t in texts))
+        self.idf = {lemma: math.log((1 + n) / (1 + c)) for lemma, c in df.items()}
+        self.norm = {w: math.sqrt(sum((c * self.idf.get(f, 0.0)) ** 2 for f, c in ctx.items())) or 1.0
+                     for w, ctx in self.contexts.items()}
+        self.postings: dict[str, list[str]] = defaultdict(list)
+        for word, ctx in self.contexts.items():
+            for lemma in ctx:
+                self.postings[lemma].append(word)
+
+    def _analyse(self, sentence: str) -> tuple[list[str], Counter[str]]:
+        if sentence not in self._cache:
+            self._cache[sentence] = _words_and_context(sentence)
+        return self._cache[sentence]
+
+    def candidates(self, definition: str, *, exclude: Sequence[str] = (), limit: int = 5) -> list[LexiconCandidate]:
+        first = _first_sentence(definition)
+        query: Counter[str] = Counter()
+        own: dict[str, Counter[str]] = defaultdict(Counter)
+        for i, sentence in enumerate(_sentences(definition)):
+            words, context = self._analyse(sentence)
+            for lemma, c in context.items():
+                query[lemma] += c * (1.0 if i == 0 else 0.5)
+            for word in words:
+                own[word].update(context)  # the entry's own sentences are no evidence for itself
+        weights = {lemma: c * self.idf.get(lemma, 0.0) for lemma, c in query.items()}
+        qnorm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        scores: dict[str, float] = defaultdict(float)
+        for lemma, weight in weights.items():
+            for word in self.postings.get(lemma, ()):
+                shared = self.contexts[word][lemma] - own.get(word, Counter())[lemma]
+                if shared > 0:
+                    scores[word] += weight * shared * self.idf.get(lemma, 0.0)
+        skip = set(exclude)
+        ranked = []
+        for word, dot in scores.items():
+            if word in skip or word in first or self.counts[word] - (1 if word in own else 0) < 1:
+                continue
+            ranked.append((dot / (qnorm * self.norm[word]), word))
+        ranked.sort(reverse=True)
+        out = []
+        for cosine, word in ranked[:limit]:
+            shared = sorted((lemma for lemma in weights if self.contexts[word][lemma] > own.get(word, Counter())[lemma]),
+                            key=lambda lemma: -weights[lemma])[:3]
+            # A word the collection uses again and again is one of its terms, not a passing phrase.
+            score = CORPUS_BASE + CORPUS_WEIGHT * cosine + CORPUS_USE * math.log1p(self.counts[word])
+            out.append(LexiconCandidate(word, round(min(LEXICON_CEILING, score), 3),
+                                        f"used {self.counts[word]}× beside {'、'.join(shared)} (cos {cosine:.2f})"))
+        return out
+
+
+CORPUS_BASE, CORPUS_WEIGHT, CORPUS_USE = 0.05, 0.6, 0.05

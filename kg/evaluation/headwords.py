@@ -22,6 +22,7 @@ BUCKETS = ((0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, 1.01))
 @dataclass
 class Outcome:
     gold_id: str
+    split: str  # dev | heldout
     gold: str
     in_text: bool
     predicted: str
@@ -68,14 +69,14 @@ def evaluate_headwords(corpus_dir: Path, gold_dir: Path, similarity=None) -> Hea
             accepted = _accepted(g)
             term = _match(g, terms.get(name, []))
             if term is None:
-                scores.outcomes.append(Outcome(g["id"], g["headword"], bool(g.get("headword_in_text")), "", 0.0,
+                scores.outcomes.append(Outcome(g["id"], g["split"], g["headword"], bool(g.get("headword_in_text")), "", 0.0,
                                                "no entry", False, None))
                 continue
             prefs = {key(term.pref_label), *(key(lb.text) for lb in term.labels if lb.kind is LabelKind.PREF)}
             names = [key(c.label) for c in term.candidates] or [key(term.pref_label)]
             rank = next((i for i, n in enumerate(names) if n in accepted), None)
             scores.outcomes.append(Outcome(
-                g["id"], g["headword"], bool(g.get("headword_in_text")), term.pref_label,
+                g["id"], g["split"], g["headword"], bool(g.get("headword_in_text")), term.pref_label,
                 term.headword_confidence, term.headword_evidence, bool(prefs & accepted), rank))
     return scores
 
@@ -85,6 +86,8 @@ def report_headwords(scores: HeadwordScores, examples: int = 8) -> str:
     rows = [["all headword-less entries", total.cell()],
             ["headword occurs in the text", scores.accuracy(lambda o: o.in_text).cell()],
             ["headword occurs nowhere in the text", scores.accuracy(lambda o: not o.in_text).cell()],
+            ["dev split", scores.accuracy(lambda o: o.split == "dev").cell()],
+            ["held-out split", scores.accuracy(lambda o: o.split == "heldout").cell()],
             ["gold among the kept candidates", f"{sum(o.rank_of_gold is not None for o in scores.outcomes)}"
                                                f"/{len(scores.outcomes)}"]]
     out = ["## recovered headwords (bare definitions)", "", table(["entries", "accuracy"], rows), ""]

@@ -32,7 +32,7 @@ def _labels(candidates) -> list[str]:
 
 @needs_jmdict
 def test_a_compound_of_a_definition_word_and_a_short_synonym_of_its_genus(lexicon):
-    found = lexicon.candidates("オペレーターが対応中に保留をかけたコール数の割合を示す数値。", limit=10)
+    found = lexicon.candidates("オペレーターが対応中に保留をかけたコール数の割合を示す数値。", limit=16)
     by_label = {c.label: c for c in found}
     assert "保留率" in by_label  # 保留 + 率, since JMdict glosses 率 and 割合 alike ("rate", "ratio")
     assert "率≈割合" in by_label["保留率"].evidence
@@ -56,7 +56,7 @@ def test_words_of_the_first_sentence_are_not_proposed_as_its_term(lexicon):
 @needs_jmdict
 def test_excluded_names_stay_out(lexicon):
     definition = "オペレーターが対応中に保留をかけたコール数の割合を示す数値。"
-    assert "保留率" not in _labels(lexicon.candidates(definition, exclude=["保留率"], limit=10))
+    assert "保留率" not in _labels(lexicon.candidates(definition, exclude=["保留率"], limit=16))
 
 
 def test_title_topic_is_learned_from_the_documents_titles():
@@ -97,3 +97,20 @@ def test_every_bare_definition_gets_a_real_name_and_its_candidates():
 def test_without_a_lexicon_the_opening_phrase_names_the_entry():
     terms = recover_headwords([(_entry("発信者の電話番号を着信者に通知する機能。", 1), ())], [], lexicon=None)
     assert terms[0].pref_label == "発信者" and terms[0].headword_evidence == "definition_phrase"
+
+
+def test_a_word_the_collection_uses_beside_the_definitions_words():
+    from ingest.lexicon import CorpusVocabulary
+
+    vocabulary = CorpusVocabulary([
+        "商品やサービスに対するクレーム・苦情を受け付ける窓口。",
+        "お客様の不満やクレームに対応する部署。",
+        "電話でのクレーム対応では、苦情の内容を記録する。",
+        "着信した電話を担当者に振り分ける仕組み。",
+    ])
+    found = vocabulary.candidates("企業や商品に対して、顧客から寄せられた不満、苦情のこと。", limit=3)
+    assert found[0].label == "クレーム"
+    assert "used 3×" in found[0].evidence and "不満" in found[0].evidence
+    # The entry's own sentences are no evidence for a word it uses itself.
+    own = vocabulary.candidates("着信した電話を担当者に振り分ける仕組み。", limit=5)
+    assert all(c.label != "担当者" for c in own)
