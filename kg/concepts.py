@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pyoxigraph as ox
 
 from kg.errors import NotFound
@@ -94,7 +96,7 @@ def describe_concept(store: GraphStore, uri: str) -> dict:
 class LabelLookup:
     """Exact / normalised label lookup with Skosmos precedence: prefLabel, then altLabel, then hiddenLabel."""
 
-    RANK = {"prefLabel": 0, "altLabel": 1, "hiddenLabel": 2}
+    RANK: ClassVar[dict[str, int]] = {"prefLabel": 0, "altLabel": 1, "hiddenLabel": 2}
 
     def __init__(self, store: GraphStore):
         self.by_key: dict[str, list[tuple[int, str, str, str, str | None]]] = {}
