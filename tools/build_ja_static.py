@@ -90,7 +90,7 @@ def read_wheel(wheel: Path) -> tuple[list[str], np.ndarray]:
         key2row = msgpack.unpackb(zf.read(VOCAB_DIR + "key2row"), strict_map_key=False)
         strings = json.loads(zf.read(VOCAB_DIR + "strings.json"))
     log.info("read %d vectors x %d, %d keys, %d strings", *vectors.shape, len(key2row), len(strings))
-    hash_to_string = dict(zip(murmurhash64a(strings).tolist(), strings))
+    hash_to_string = dict(zip(murmurhash64a(strings).tolist(), strings, strict=True))
     owners: dict[int, str] = {}
     # key2row is in frequency order, so the first resolvable key of a row is its own word. spaCy
     # symbol ids (a few small ints) have no string; their rows take the next key mapped to them.
