@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingest.records import Document, Entry
 
@@ -66,10 +66,32 @@ class Reader(ABC):
 _NOISE_LINE = re.compile(r"^(?:\s|<[^<>]*>|&nbsp;|\{[%{].*?[%}]\})*$|^\s*!?\[[^\]]*\]\([^)]*\)\s*$")
 
 
+def front_matter_lines(doc: Document) -> set[int]:
+    """1-based lines of a YAML/TOML front matter block at the top of the document (--- … --- / +++ … +++)."""
+    lines = doc.lines
+    first = next((i for i, line in enumerate(lines[:5]) if line.strip()), None)
+    if first is None or lines[first].strip() not in ("---", "+++"):
+        return set()
+    fence = lines[first].strip()
+    for j in range(first + 1, min(len(lines), first + 80)):
+        if lines[j].strip() == fence:
+            return set(range(first + 1, j + 2))
+    return set()
+
+
+def without_front_matter(doc: Document) -> Document:
+    """The document with its front matter blanked (line numbers kept), for readers that don't parse it."""
+    hidden = front_matter_lines(doc)
+    if not hidden:
+        return doc
+    return replace(doc, lines=tuple("" if n in hidden else line for n, line in enumerate(doc.lines, 1)))
+
+
 def coverage(entries: list[Entry], doc: Document, used: set[int] | None = None) -> float:
     """The share of the document's text lines that lie inside an entry (headword, span, or `used`:
     lines a reader consumed for its entries, such as a table row's other cells)."""
     text_lines = {n for n, line in enumerate(doc.lines, 1) if line.strip() and not _NOISE_LINE.match(line)}
+    text_lines -= front_matter_lines(doc)
     if not text_lines:
         return 0.0
     inside: set[int] = set(used or ())

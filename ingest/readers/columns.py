@@ -33,6 +33,7 @@ HEADER_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("english", ("英語", "英訳", "英語表記", "英名", "english", "en", "英文", "原語", "translation")),
     ("category", ("分類", "カテゴリ", "カテゴリー", "区分", "分野", "種別", "category", "type", "domain", "tags",
                   "section")),
+    ("note", ("備考", "注記", "メモ", "コメント", "補足", "notes", "note", "remarks", "comment", "comments")),
     ("term", ("用語", "見出し語", "見出し", "語", "単語", "名称", "term", "word", "headword", "label", "name", "用語名",
               "日本語", "和名", "japanese", "項目", "キーワード", "keyword")),
 )
@@ -73,6 +74,8 @@ def header_roles(cells: Sequence[str]) -> list[str] | None:
         # A second column with a role already taken (two 用語 columns: 日本語 and 英語) is other.
         out.append(role if role and role not in out else ("english" if role == "term" and "english" not in out
                                                            else "other"))
+    # 「英語, 日本語, 備考」: with no definition column, the remarks are what the glossary says of the term.
+    out = [("definition" if "definition" not in out else "other") if r == "note" else r for r in out]
     if "term" not in out:
         # 「英語, 説明」: an English-only glossary names its terms in the English column.
         out[out.index("english") if "english" in out else 0] = "term"

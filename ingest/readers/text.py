@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ingest.layout import Segmentation, segment
-from ingest.readers.base import Detection, Reader, Reading, coverage, fit_score, suffix
+from ingest.readers.base import Detection, Reader, Reading, coverage, fit_score, suffix, without_front_matter
 from ingest.records import Document
 
 _FORMAT_EVIDENCE = {"txt": 1.0, "text": 1.0, "": 0.8, "md": 0.5, "markdown": 0.5}
@@ -21,7 +21,7 @@ _LAYOUTS = {"headworded": "text-headword", "bare": "text-bare"}
 
 @lru_cache(maxsize=16)
 def _segment(doc: Document) -> Segmentation:
-    return segment(doc)
+    return segment(without_front_matter(doc))
 
 
 class TextReader(Reader):

@@ -67,7 +67,7 @@ def bad_inputs() -> dict[str, Bad]:
         "utf-8-bom.txt": Bad(good.encode("utf-8-sig"), True, "utf-8-sig"),
         "crlf.txt": Bad(good.replace("\n", "\r\n").encode(), True, "utf-8"),
         "prose.txt": Bad(("今日は天気が良いので公園まで散歩に出かけた。子供たちが楽しそうに遊んでいた。" * 30).encode(),
-                         False, "no glossary entries"),
+                         False, "layout not recognised: delimited 0.00"),  # every reader says what it saw
         "long-line.txt": Bad(("あ" * 1_000_000).encode(), False, "no glossary entries"),
         "long-definition.txt": Bad((good + "\nロバスト長文\n\n" + "長い定義の文が続く。" * 50_000 + "\n").encode(),
                                    True, "utf-8"),

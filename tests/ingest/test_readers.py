@@ -1,0 +1,89 @@
+"""The reader registry on small real snippets of third-party glossaries (tests/data/readers, from
+data/dev; sources and licences in data/README.md), through `python -m kg inspect --json`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ingest.reader import document_from_bytes, read_document
+from ingest.readers import UnrecognisedLayout, choose
+from kg.cli import main
+
+SNIPPETS = Path(__file__).parents[1] / "data" / "readers"
+DEV = Path(__file__).parents[2] / "data" / "dev"
+
+
+def inspect(path: Path, entries: int = 3) -> dict:
+    result = CliRunner().invoke(main, ["inspect", str(path), "--json", "--entries", str(entries)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+@pytest.mark.parametrize(("name", "reader", "layout", "first", "count"), [
+    ("kou_header.csv", "delimited", "csv-header", "ハイレベルなインターフェイス", 5),
+    ("tekton_noheader.tsv", "delimited", "tsv-noheader", "エラー", 8),
+    ("w3c_table.html", "html", "html-table", "合印", 3),
+    ("mdn_template_dl.html", "html", "html-dl", "WWW-Authenticate", 4),
+    ("otel_headings.md", "markdown", "md-heading", "集約", 3),
+    ("owasp_bold_items.md", "markdown", "md-list", "アドレス空間配置のランダム化", 5),
+    ("nta_quoted.md", "markdown", "md-list", "組合法", 7),
+    ("rurema_markers.rd", "markers", "text-markers", "再定義", 3),
+    ("egov_numbered.txt", "numbered", "text-numbered", "法令", 8),
+])
+def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
+    report = inspect(SNIPPETS / name)
+    assert (report["reader"], report["layout"], report["entries_total"]) == (reader, layout, count)
+    assert report["entries"][0]["pref_label"] == first
+    scores = {d["reader"]: d["score"] for d in report["detections"]}
+    assert scores[reader] == max(scores.values()) and report["runner_up"] != reader
+
+
+def test_spans_point_at_the_source_lines():
+    # w3c_table.html line 15 is the <td> of the term, line 18 the <td> of its definition.
+    [entry, *_] = choose(read_document(SNIPPETS / "w3c_table.html")).reading.entries
+    assert (entry.headword_line, entry.span.line_start, entry.span.line_end) == (15, 18, 18)
+    # A template call names the term: <dt>{{HTTPHeader("WWW-Authenticate")}}</dt>.
+    [entry, *_] = choose(read_document(SNIPPETS / "mdn_template_dl.html")).reading.entries
+    assert entry.headword == "WWW-Authenticate" and entry.span.line_start == entry.headword_line + 1
+
+
+def test_other_names_from_columns_become_labels_with_language_and_reading():
+    report = inspect(SNIPPETS / "w3c_table.html", 1)
+    assert report["entries"][0]["other_labels"] == ["reference marks@en (alt)", "あいじるし@ja (reading)"]
+
+
+def test_front_matter_and_template_noise_never_become_entries():
+    report = inspect(SNIPPETS / "otel_headings.md")
+    assert report["title"] == "用語集"
+    assert not [e for e in report["entries"] if ":" in (e["headword"] or "")]  # no `weight: 200`
+
+
+def test_liquid_template_terms_are_read():
+    html = ("<dl>\n{% include term_dt.html title=\"オプション取引\" %}\n<dd>将来の売買の権利を取引すること。</dd>\n"
+            "{% include term_dt.html title=\"先物取引\" %}\n<dd>将来の期日に売買する約束をする取引。</dd>\n"
+            "{% include term_dt.html title=\"現物取引\" %}\n<dd>その場で受け渡しをする取引。</dd>\n</dl>\n")
+    reading = choose(document_from_bytes(html.encode(), "terms.html")).reading
+    assert [e.headword for e in reading.entries] == ["オプション取引", "先物取引", "現物取引"]
+    assert reading.entries[0].headword_line == 2 and reading.entries[0].span.line_start == 3
+
+
+@pytest.mark.parametrize("name", ["madeup-k8s-glossary-ja.xlsx", "madeup-python-docs-glossary-ja.docx"])
+def test_office_files_are_read_with_row_and_paragraph_numbers(name):
+    report = inspect(DEV / name, 2)
+    assert report["entries_total"] >= 19
+    assert report["reader"] == ("delimited" if name.endswith("xlsx") else "markdown")
+
+
+def test_an_unrecognised_file_is_refused_with_every_readers_reasons(tmp_path):
+    prose = tmp_path / "essay.txt"
+    prose.write_text("今日は天気が良いので公園まで散歩に出かけた。子供たちが楽しそうに遊んでいた。" * 20, encoding="utf-8")
+    result = CliRunner().invoke(main, ["inspect", str(prose)])
+    assert result.exit_code == 1
+    assert "refused:" in result.output and "layout not recognised" in result.output
+    with pytest.raises(UnrecognisedLayout) as raised:
+        choose(read_document(prose))
+    assert {name for name, _ in raised.value.detections} >= {"delimited", "html", "markdown", "markers", "text"}
