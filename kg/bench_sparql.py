@@ -29,6 +29,7 @@ from kg.config import PROJECT_ROOT, Settings
 from kg.errors import IndexNotReady
 from kg.service import LoadedArtifact, Service
 from kg.store import GraphStore, serialized, solutions_of
+from kg.vocabularies import vocabularies_of
 
 SCALE_DIR = PROJECT_ROOT.parent / "shared" / "scale"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -50,7 +51,10 @@ class StoreOnlyService(Service):
         path = current_artifact_path(self.settings)
         if path is None:
             raise IndexNotReady(f"no artifact under {self.settings.artifacts_dir}")
-        artifact = LoadedArtifact(path, read_artifact_manifest(path), GraphStore(path / "store"), None, None)
+        manifest, store = read_artifact_manifest(path), GraphStore(path / "store")
+        # No search index and no label lookup: /sparql needs neither.
+        artifact = LoadedArtifact(path, manifest, store, None, None,  # type: ignore[arg-type]
+                                  vocabularies_of(manifest, store))
         with self._lock:
             self._artifact = artifact
             if self._runner is not None:
