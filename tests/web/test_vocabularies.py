@@ -137,6 +137,8 @@ def test_rest_search_lookup_and_views_stay_in_their_vocabulary(two):
     assert sorted((r["vocab"], r["uri"][:len(IT)]) for r in rows) == [("hoken", HOKEN[:len(IT)]), ("it", IT)]
     only = get_json(client, "/rest/v1/search", query="クラウド", vocab="hoken")["results"]
     assert [r["uri"] for r in only] == [hoken_cloud["uri"]]
+    both = get_json(client, "/rest/v1/search", query="クラウド", vocab="it hoken")["results"]
+    assert sorted(r["vocab"] for r in both) == ["hoken", "it"]
 
 
 def test_suggest_with_vocab(two):
@@ -189,6 +191,7 @@ def test_pages_per_vocabulary(two):
     client, _ = two
     default = client.get("/browse").get_data(as_text=True)  # today's paths: the first vocabulary
     assert "サーバー" in default and "保険料" not in default and "IT用語集" in default
+    assert 'href="/vocab/hoken/"' in default  # each page links to the other vocabularies
     hoken = client.get("/vocab/hoken/browse").get_data(as_text=True)
     assert "保険料" in hoken and "サーバー" not in hoken and "保険用語集" in hoken
     links = re.findall(r'href="(/vocab/hoken/concept/[^"]+)"', hoken)
