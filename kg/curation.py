@@ -73,7 +73,8 @@ CONFIDENCE, EVIDENCE, DEFINED_IN, FILE_NAME = (_n(KGO.headwordConfidence), _n(KG
 ABBREVIATION, ABBREVIATION_OF, TERM_TYPE = _n(KGO.Abbreviation), _n(KGO.abbreviationOf), _n(LEXINFO.termType)
 CURATION, ACTION, CURATES = _n(KGO.Curation), _n(KGO.action), _n(KGO.curates)
 DEPRECATED, REPLACED_BY, MODIFIED = _n(OWL.deprecated), _n(DCTERMS.isReplacedBy), _n(DCTERMS.modified)
-ATTRIBUTED_TO, AGENT = _n(PROV.wasAttributedTo), _n(PROV.Agent)
+ATTRIBUTED_TO, AGENT, GENERATED_BY = _n(PROV.wasAttributedTo), _n(PROV.Agent), _n(PROV.wasGeneratedBy)
+STATEMENT = _n(RDF.Statement)
 TRUE = ox.Literal("true", datatype=_n(XSD.boolean))
 ONE = ox.Literal("1.0", datatype=_n(XSD.decimal))
 # What stays with a concept's identity, not with its content, when it is merged into another one.
@@ -368,6 +369,7 @@ def _rename(ed: Editor, c, label: str, lang: str) -> None:
         if o != new:
             # A name the glossary states stays findable; a machine's guess stays a candidate, not a name.
             ed.add(c, ALT if stated else CANDIDATE, o)
+            _restate_extractions(ed, c, o, ALT if stated else CANDIDATE)
     ed.add(c, PREF, new)
     for xl in ed.objects(c, XL_PREF):
         for form in ed.objects(xl, XL_FORM):
@@ -377,10 +379,32 @@ def _rename(ed: Editor, c, label: str, lang: str) -> None:
     ed.set_status(c, "confirmed")
 
 
+def _restate_extractions(ed: Editor, c, label, predicate) -> None:
+    """Extraction records that said `c prefLabel label` now say what the graph states (alt or candidate)."""
+    for x in ed.subjects(T_SUBJECT, c):
+        if ed.has(x, T_PREDICATE, PREF) and ed.has(x, T_OBJECT, label):
+            for q in ed.quads(x, T_PREDICATE, PREF):
+                ed.store.remove(q)
+                ed.add(x, T_PREDICATE, predicate, q.graph_name)
+
+
+def _set_top(ed: Editor, c) -> None:
+    """A concept is a top concept of its schemes exactly when it has no broader concept (qSKOS)."""
+    top = not ed.objects(c, BROADER)
+    for scheme in ed.objects(c, SCHEME_OF):
+        if top and not ed.has(c, TOP_OF, scheme):
+            ed.add(c, TOP_OF, scheme)
+            ed.add(scheme, HAS_TOP, c)
+        elif not top:
+            ed.remove(c, TOP_OF, scheme)
+            ed.remove(scheme, HAS_TOP, c)
+
+
 def _merge(ed: Editor, c, t) -> None:
     if c == t:
         return  # the sources already say they are one concept
     t_prefs = set(ed.objects(t, PREF))
+    c_prefs = [o for o in ed.objects(c, PREF) if o not in t_prefs]
     for q in ed.quads(c):
         ed.store.remove(q)
         p, o = q.predicate, q.object
@@ -400,6 +424,9 @@ def _merge(ed: Editor, c, t) -> None:
         if q.predicate == HAS_TOP or (q.subject == t and q.predicate in (RELATED, ANTONYM, BROADER, NARROWER)):
             continue
         ed.add(q.subject, q.predicate, t, q.graph_name)
+    for label in c_prefs:  # its names are the survivor's alternative labels now
+        _restate_extractions(ed, t, label, ALT)
+    _set_top(ed, t)
     ed.add(c, DEPRECATED, TRUE)
     ed.add(c, REPLACED_BY, t)
 
@@ -471,14 +498,31 @@ def _relate(ed: Editor, c, kind: str, t, text: str | None) -> None:
         raise NotApplicable("its target concept is gone")
     if t == c:
         raise NotApplicable("a concept cannot be related to itself")
+    # SKOS S27: related and broader (at any depth) are disjoint; broader must not form a cycle.
+    if kind == "broader":
+        if ed.has(c, RELATED, t) or ed.has(t, RELATED, c):
+            raise NotApplicable("the two concepts are related, and related and broader exclude each other "
+                                "(SKOS S27): remove the related link first")
+        if _hierarchy_path(ed, t, c):
+            raise NotApplicable("the target is already below this concept: broader would make a cycle")
+    elif _hierarchy_path(ed, c, t) or _hierarchy_path(ed, t, c):
+        raise NotApplicable("one concept is broader than the other, and related and broader exclude each other "
+                            "(SKOS S27): remove the broader link first")
     if kind == "broader":
         ed.add(c, BROADER, t)
         ed.add(t, NARROWER, c)
+        _set_top(ed, c)
         return
     for s, o in ((c, t), (t, c)):
         ed.add(s, RELATED, o)
         if kind == "antonym":
             ed.add(s, ANTONYM, o)
+
+
+def _hierarchy_path(ed: Editor, lower, upper) -> bool:
+    """Whether `upper` is broader than `lower` at any depth (skos:broader or inverse skos:narrower links)."""
+    query = (f"ASK {{ <{lower.value}> (<{SKOS.broader}>|^<{SKOS.narrower}>)+ <{upper.value}> }}")
+    return bool(ed.store.query(query, use_default_graph_as_union=True))
 
 
 def _unrelate(ed: Editor, c, kind: str, t, text: str | None) -> None:
@@ -497,6 +541,7 @@ def _unrelate(ed: Editor, c, kind: str, t, text: str | None) -> None:
     if kind == "broader":
         ed.remove(c, BROADER, t)
         ed.remove(t, NARROWER, c)
+        _set_top(ed, c)
         return
     for s, o in ((c, t), (t, c)):
         ed.remove(s, ANTONYM, o)
@@ -563,6 +608,17 @@ def _record(ed: Editor, d: Decision, touched: Sequence[ox.NamedNode]) -> None:
     node = ox.NamedNode(ed.base + f"curation/{d.id}")
     agent = ox.NamedNode(ed.base + f"curator/{_quote_who(d.who)}")
     when = ox.Literal(d.when, datatype=_n(XSD.dateTime))
+    if d.action == "relate" and d.type in CONCEPT_RELATIONS and len(touched) == 1:
+        # The relation a curator stated, reified like an extracted one, so it has a source (the decision).
+        target = _target(ed, d)
+        if target is not None:
+            statement = ox.NamedNode(f"{node.value}/statement")
+            predicate = {"antonym": ANTONYM, "related": RELATED, "broader": BROADER}[d.type]
+            ed.add(statement, T_TYPE, STATEMENT)
+            ed.add(statement, T_SUBJECT, touched[0])
+            ed.add(statement, T_PREDICATE, predicate)
+            ed.add(statement, T_OBJECT, target)
+            ed.add(statement, GENERATED_BY, node)
     ed.add(agent, T_TYPE, AGENT)
     ed.add(agent, T_LABEL, ox.Literal(d.who))
     ed.add(node, T_TYPE, CURATION)
