@@ -361,7 +361,7 @@ def _add_field(store: GraphStore, voc: Vocabulary, results: list[dict], name: st
     if name == "antonym":
         context["kgo"] = KGO
     for row in results:
-        values = []
+        values: list[dict[str, str] | str] = []  # resources as {uri, prefLabel}, literals as their text
         for r in store.select(OBJECTS, c=ox.NamedNode(row["uri"]), p=ox.NamedNode(iri)):
             value, tag = r["o"]
             if name in RESOURCE_FIELDS:
