@@ -34,7 +34,6 @@ class KGO(DefinedNamespace):
     candidateScore: URIRef
     candidateEvidence: URIRef
     candidateRank: URIRef
-    headwordStatus: URIRef
     Curation: URIRef
     action: URIRef
     curates: URIRef

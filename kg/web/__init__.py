@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from flask import Flask, g, request
+from flask.json.provider import DefaultJSONProvider
 
 from kg.config import Settings
 from kg.service import Service
@@ -51,8 +52,9 @@ class PinnedService:
 def create_app(settings: Settings | None = None, service: Service | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    if isinstance(app.json, DefaultJSONProvider):  # Japanese as itself, keys in the order we wrote them
+        app.json.ensure_ascii = False
+        app.json.sort_keys = False
     app.extensions["kg"] = service or Service(settings)
     app.extensions["kg_settings"] = settings
 
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.register_blueprint(documents.bp)
     app.register_blueprint(review.bp)
 
-    last_check = {"t": 0.0, "target": None}
+    last_check: dict[str, Any] = {"t": 0.0, "target": None}
 
     @app.before_request
     def _reload() -> None:
@@ -107,4 +109,4 @@ def service() -> Service:
         if not svc.ready:
             return svc  # nothing loaded yet: the first use loads (or raises IndexNotReady)
         pinned = g.kg_pinned = PinnedService(svc, svc.artifact)
-    return pinned  # type: ignore[return-value]
+    return pinned
