@@ -21,7 +21,7 @@ from ingest.terms import clean_label, is_acronym
 CUE_DIR = Path(__file__).with_name("cues")
 _NAME_CHARS = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff\u3005"
 _NAME = rf"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff\u3005][{_NAME_CHARS}・\-]{{1,29}}"
-_TERM = (r"(?:[「『][^「」『』]{1,40}[」』]|`?(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.\-_]*(?:\(\))?`?|"
+_TERM = (r"(?:[「『][^「」『』]{1,40}[」』]|`?(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.\-_]*(?: [A-Za-z0-9][A-Za-z0-9.\-_]*){0,4}(?:\(\))?`?|"
          rf"(?<![{_NAME_CHARS}])[\u30a0-\u30ff\u4e00-\u9fff\u3005][{_NAME_CHARS}・\-]{{1,29}})")
 MACROS = {
     # A run of quoted targets: 「A」「B」、『C』 — the last closing bracket is often lost in scraping.
@@ -55,6 +55,9 @@ class Cue:
     hedged: bool = False
     examples: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
     template: str | None = None  # the expanded pattern with {SELF} left in it
+    # A see-reference (参照, →, cf.): it names a term only when the glossary defines it; otherwise it
+    # points at a page or a document, which is no concept relation (linking drops it).
+    reference: bool = False
     self_term: str | None = field(default=None, compare=False)  # the term the examples are about
 
     def pattern_for(self, names: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -70,6 +73,59 @@ def _self_pattern(template: str, names: tuple[str, ...]) -> re.Pattern[str]:
     # The entry's own names, longest first; a space inside may be written or not.
     alternatives = "|".join(re.escape(n).replace("\\ ", "\\s*") for n in sorted(set(names), key=len, reverse=True))
     return re.compile(template.replace("{SELF}", f"(?:{alternatives})"))
+
+
+# Cues about the entry's own term without a pattern compiled per entry. Compiling a cue with the names
+# spelled into it costs ~10 ms (its {TERMS} character classes), per entry and cue: an hour for a 50k-entry
+# glossary. Instead the cue is compiled once with {SELF} as a back-reference into a list of the entry's
+# names appended to the text after a separator: the longest name at a position, as the alternation of
+# names (longest first) takes it. The text is matched with the list appended, which changes no match
+# unless the pattern can see the end of the text or run into the list; those cases, and names whose
+# spaces match any spacing, keep the spelled-out pattern.
+_LIST_START, _ITEM_END = "\ue000", "\ue001"
+_SEES_THE_END = re.compile(r"\$|\\Z|\(\?[=!]|\(\?[a-zA-Z]*i")
+
+
+@lru_cache(maxsize=64)
+def _self_by_reference(template: str) -> re.Pattern[str] | None:
+    if _SEES_THE_END.search(template):
+        return None
+    name = (f"(?P<_self>[^{_LIST_START}{_ITEM_END}]+)"
+            f"(?=[^{_LIST_START}]*{_LIST_START}(?:[^{_ITEM_END}]*{_ITEM_END})*?(?P=_self){_ITEM_END})")
+    return re.compile(template.replace("{SELF}", name))
+
+
+def _self_matches(cue: Cue, text: str, names: tuple[str, ...]) -> Iterable[re.Match[str]]:
+    regex = _self_by_reference(cue.template) if cue.template is not None else None
+    if regex is None or any(c in text for c in (_LIST_START, _ITEM_END)) \
+            or any(re.search(rf"[\s{_LIST_START}{_ITEM_END}]", n) for n in names):
+        spelled = cue.pattern_for(names)
+        return spelled.finditer(text) if spelled is not None else ()
+    present = sorted({n for n in names if n and n in text})
+    if not present:  # the alternation of literal names matches nowhere
+        return ()
+    listed = text + _LIST_START + "".join(n + _ITEM_END for n in present)
+    if cue.template.startswith("{SELF}"):
+        # A match starts where a name does: try those places only, as finditer would (left to right,
+        # resuming after each match), instead of trying the back-reference at every character.
+        matches, resume = [], 0
+        for start in sorted({i for n in present for i in _occurrences(text, n)}):
+            if start >= resume and (m := regex.match(listed, start)):
+                matches.append(m)
+                resume = m.end()
+    else:
+        matches = list(regex.finditer(listed))
+    if any(m.end() > len(text) for m in matches):  # ran into the list: match the text alone
+        spelled = cue.pattern_for(names)
+        return spelled.finditer(text) if spelled is not None else ()
+    return matches
+
+
+def _occurrences(text: str, name: str) -> Iterable[int]:
+    i = text.find(name)
+    while i >= 0:
+        yield i
+        i = text.find(name, i + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +148,8 @@ def compile_cue(spec: dict, source: str) -> Cue:
             _self_pattern(pattern, ("検査",))  # fail now on a bad pattern, not on the first entry
         return Cue(spec["id"], RelationKind(spec["kind"]), None if about_self else re.compile(pattern),
                    float(spec.get("confidence", 0.95)), bool(spec.get("hedged", False)), examples,
-                   pattern if about_self else None, spec.get("term"))
+                   template=pattern if about_self else None, self_term=spec.get("term"),
+                   reference=bool(spec.get("reference", False)))
     except (KeyError, ValueError, re.error) as exc:
         raise ValueError(f"{source}: cue {spec.get('id', '?')}: {exc}") from exc
 
@@ -102,6 +159,11 @@ def default_cues() -> tuple[Cue, ...]:
     path = CUE_DIR / "default.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return tuple(compile_cue(spec, str(path)) for spec in data.get("cue", ()))
+
+
+def reference_patterns(cues: Iterable[Cue]) -> frozenset[str]:
+    """Pattern ids of see-reference cues, whose targets count only when the glossary defines them."""
+    return frozenset(cue.id for cue in cues if cue.reference)
 
 
 def compile_cues(specs: Iterable[dict], source: str) -> tuple[Cue, ...]:
@@ -161,10 +223,13 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
     claimed: list[tuple[int, int]] = []
     out: list[CueMatch] = []
     for cue in cues:
-        regex = cue.pattern_for(self_names)
-        if regex is None:
+        if cue.regex is not None:
+            matches: Iterable[re.Match[str]] = cue.regex.finditer(text)
+        elif self_names:
+            matches = _self_matches(cue, text, self_names)
+        else:
             continue
-        for m in regex.finditer(text):
+        for m in matches:
             if any(a <= m.start() < b or a < m.end() <= b for a, b in claimed):
                 continue
             groups = {k: v for k, v in m.groupdict().items() if v}

@@ -15,7 +15,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ingest.grammar import reference_patterns
 from ingest.records import Concept, Definition, Label, LabelKind, RelationKind, ResolvedRelation, Term
+from ingest.relations import cues_for
 from ingest.terms import label_key, parse_name
 
 LABEL_PRIORITY = {LabelKind.PREF: 0, LabelKind.ALT: 1, LabelKind.EXPANSION: 2, LabelKind.ABBREVIATION: 3,
@@ -27,6 +29,7 @@ class LinkReport:
     conflicts: list[str] = field(default_factory=list)
     ambiguous_labels: dict[str, list[str]] = field(default_factory=dict)
     undefined_targets: list[str] = field(default_factory=list)
+    page_references: list[str] = field(default_factory=list)  # see-references to something no glossary defines
 
 
 class _UnionFind:
@@ -126,12 +129,13 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
         if len(owners) > 1:
             report.ambiguous_labels[k] = owners
 
+    references = reference_patterns(cues_for())
     for draft in list(concepts_by_key.values()):
         for term in draft["terms"]:
             for rel in term.relations:
                 # A hedged synonym (「広義では…と同義」) links two concepts as related, never as one.
                 kind = RelationKind.RELATED if rel.kind is RelationKind.SYNONYM and rel.hedged else rel.kind
-                if kind not in (RelationKind.RELATED, RelationKind.ANTONYM):
+                if kind not in (RelationKind.RELATED, RelationKind.ANTONYM, RelationKind.BROADER, RelationKind.NARROWER):
                     continue
                 parsed = parse_name(rel.target)
                 if not parsed:
@@ -140,6 +144,11 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
                     (_resolve(label.text, label_index) for label in parsed.labels if _resolve(label.text, label_index)),
                     None,
                 )
+                if target is None and rel.pattern in references:
+                    # 「参照: Apache の環境変数」 names a page, not a term: a see-reference counts only
+                    # when the glossaries define what it points at.
+                    report.page_references.append(f"{rel.span}: {rel.target}")
+                    continue
                 if target is None:
                     target = label_key(parsed.pref)
                     concepts_by_key[target] = {

@@ -211,10 +211,21 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
             if rel.target_key not in keys:
                 continue
             t = iri_of[rel.target_key]
-            predicate = KGO.antonym if rel.kind is RelationKind.ANTONYM else SKOS.related
-            for s, o in ((c, t), (t, c)):
-                vocab.add((s, predicate, o))
-                vocab.add((s, SKOS.related, o))
+            if rel.kind in (RelationKind.BROADER, RelationKind.NARROWER):
+                # Hierarchy, stated both ways; never also skos:related (SKOS keeps the two disjoint).
+                narrow, broad = (c, t) if rel.kind is RelationKind.BROADER else (t, c)
+                if (broad, SKOS.broader, narrow) in vocab:
+                    continue  # the other direction was stated first: a cycle is no hierarchy
+                vocab.add((narrow, SKOS.broader, broad))
+                vocab.add((broad, SKOS.narrower, narrow))
+                predicate = SKOS.broader if rel.kind is RelationKind.BROADER else SKOS.narrower
+            else:
+                predicate = KGO.antonym if rel.kind is RelationKind.ANTONYM else SKOS.related
+                if (c, SKOS.broader, t) in vocab or (c, SKOS.narrower, t) in vocab:
+                    continue  # already in a hierarchy: related would contradict it
+                for s, o in ((c, t), (t, c)):
+                    vocab.add((s, predicate, o))
+                    vocab.add((s, SKOS.related, o))
             provenance(rel.relation.span, c, predicate, t, evidence=rel.relation.evidence,
                        pattern=rel.relation.pattern, confidence=rel.relation.confidence)
         for term in concept.terms:

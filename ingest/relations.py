@@ -8,11 +8,12 @@ and what the entry's context states (an article title 「AとBの違い」, a �
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from ingest.grammar import Cue, compile_cues, default_cues, find_cues
+from ingest.grammar import Cue, compile_cues, default_cues, find_cues, reference_patterns
 from ingest.profile import Profile, current_profile
-from ingest.records import Entry, Relation, RelationKind, SourceSpan
-from ingest.terms import clean_label, parse_name
+from ingest.records import Entry, Relation, RelationKind, SourceSpan, Term
+from ingest.terms import clean_label, label_key, parse_name
 
 # Field roles a structured layout gives (ingest/readers/columns.py) and the relation each states.
 FIELD_RELATIONS = {
@@ -154,3 +155,21 @@ def extract_relations(entry: Entry, profile: Profile | None = None) -> list[Rela
             seen.add(key)
             out.append(rel)
     return out
+
+
+def defined_references_only(terms: list[Term], profile: Profile | None = None) -> list[Term]:
+    """Terms without see-references to anything the terms read together do not define.
+
+    Linking does the same across every glossary of a build (ingest/linking.py); this is the
+    per-document view the extraction evaluation scores.
+    """
+    references = reference_patterns(cues_for(profile))
+    known = {label_key(t.pref_label) for t in terms} | {label_key(lb.text) for t in terms for lb in t.labels}
+
+    def defined(rel: Relation) -> bool:
+        parsed = parse_name(rel.target)
+        names = [parsed.pref, *(lb.text for lb in parsed.labels)] if parsed else [rel.target]
+        return any(label_key(n) in known for n in names)
+
+    return [replace(t, relations=tuple(r for r in t.relations if r.pattern not in references or defined(r)))
+            for t in terms]

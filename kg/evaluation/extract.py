@@ -24,7 +24,7 @@ from ingest.profile import Profile, named_profile, use_profile
 from ingest.reader import read_document
 from ingest.readers import UnrecognisedLayout, choose
 from ingest.records import Entry, LabelKind, Relation, RelationKind, Term
-from ingest.relations import extract_relations
+from ingest.relations import defined_references_only, extract_relations
 from ingest.terms import abbreviation_links, definition_subject, label_key, parse_name
 from kg.evaluation.common import PRF, Accuracy, table
 
@@ -105,7 +105,7 @@ def _read_terms(paths: list[Path], profile: Profile, similarity=None) -> tuple[d
                 relations = extract_relations(entry, profile)
                 (stated if entry.headword else bare).append((entry, relations))
         stated_terms = [stated_term(e, r) for e, r in stated]
-        terms = stated_terms + recover_headwords(bare, stated_terms, similarity)
+        terms = defined_references_only(stated_terms + recover_headwords(bare, stated_terms, similarity), profile)
     out: dict[str, list[Term]] = defaultdict(list)
     for term in terms:
         out[term.entry.doc].append(term)
