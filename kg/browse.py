@@ -222,6 +222,9 @@ HEADWORD_EVIDENCE = {
     "article_title": "記事の題名から見出し語を復元しました",
     "self_reference": "定義文の中の自己言及から見出し語を復元しました",
     "other_glossary": "別の用語集の同じ定義から見出し語を復元しました",
+    "corpus": "ほかの項目で同じ語と一緒に使われている語から推定しました",
+    "lexicon": "辞書(JMdict)の語と定義文の意味の近さから推定しました",
+    "definition_phrase": "定義文の冒頭の語句を仮の見出し語にしています",
 }
 
 

@@ -20,7 +20,10 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 LABELS = P + """SELECT ?c ?p ?o WHERE { ?c ?p ?o . VALUES ?p { skos:prefLabel skos:altLabel skos:hiddenLabel
   kgo:reading kgo:candidateLabel } }"""
 META = P + """SELECT ?c ?p ?o WHERE { ?c ?p ?o . VALUES ?p { kgo:headwordConfidence kgo:headwordEvidence
-  skos:editorialNote rdf:type kgo:definedIn skos:inScheme } }"""
+  kgo:headwordStatus skos:editorialNote rdf:type kgo:definedIn skos:inScheme } }"""
+CANDIDATES = P + """SELECT ?c ?text ?score ?evidence ?rank WHERE {
+  ?c kgo:headwordCandidate ?k . ?k kgo:candidateText ?text ; kgo:candidateScore ?score ;
+  kgo:candidateEvidence ?evidence ; kgo:candidateRank ?rank } ORDER BY ?rank"""
 DEFINITIONS = P + """SELECT ?c ?text ?doc ?file ?start ?end WHERE {
   ?c skos:definition ?text .
   OPTIONAL { ?x rdf:subject ?c ; rdf:predicate skos:definition ; rdf:object ?text ; dct:source ?doc ;
@@ -67,6 +70,12 @@ def describe_concept(store: GraphStore, uri: str) -> dict:
     meta = store.select(META, c=node)
     out["headwordConfidence"] = next((float(r["o"][0]) for r in meta if r["p"][0].endswith("headwordConfidence")), 1.0)
     out["headwordEvidence"] = next((r["o"][0] for r in meta if r["p"][0].endswith("headwordEvidence")), "")
+    # stated | recovered | confirmed (a curator's decision); graphs built before statuses existed say nothing.
+    statuses = {r["o"][0] for r in meta if r["p"][0].endswith("headwordStatus")}
+    out["status"] = "confirmed" if "confirmed" in statuses else next(
+        iter(statuses), "stated" if out["headwordConfidence"] >= 1 else "recovered")
+    out["candidates"] = [{"label": r["text"][0], "score": float(r["score"][0]), "evidence": r["evidence"][0]}
+                         for r in sorted(store.select(CANDIDATES, c=node), key=lambda r: int(r["rank"][0]))]
     out["notes"] = [r["o"][0] for r in meta if r["p"][0].endswith("editorialNote") and r["o"][1] == "ja"]
     out["schemes"] = sorted({r["o"][0] for r in meta if r["p"][0].endswith("inScheme")})
     out["definitions"] = [

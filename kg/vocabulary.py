@@ -404,13 +404,26 @@ def lookup(store: GraphStore, label: str, lang: str | None, vocid: str | Callabl
     return {"@context": context, "result": result}
 
 
+# ?c is projected: pyoxigraph substitutes only projected variables (otherwise it raises).
+HEADWORD_STATUS = f"SELECT ?c ?s WHERE {{ ?c <{KGO}headwordStatus> ?s }}"
+
+
+def headword_status(store: GraphStore, uri: str) -> str:
+    """stated | recovered | confirmed: whether a glossary, the machine or a curator named the concept."""
+    rows = store.select(HEADWORD_STATUS, c=ox.NamedNode(uri))
+    statuses = {r["s"][0] for r in rows}
+    # A curator's confirmation is stated beside the build's status; it wins.
+    return "confirmed" if "confirmed" in statuses else next(iter(statuses), "stated")
+
+
 def suggest_results(store: GraphStore, hits, vocid: str | Callable[[str], str], lang: str | None) -> list[dict]:
     """Annif-style rows (uri, label, score) plus our prefLabel, matchedLabel and per-signal scores;
     with `lang`, label and prefLabel are in that language where the concept has one."""
     voc = vocabulary(store)
     rows = []
     for hit in hits:
-        row = {**hit.as_dict(), "vocab": _vocab_id(vocid, hit.uri), "label": hit.pref_label}
+        row = {**hit.as_dict(), "vocab": _vocab_id(vocid, hit.uri), "label": hit.pref_label,
+               "status": headword_status(store, hit.uri)}
         pref = voc.pref_label(hit.uri, lang) if lang else None
         if pref and _lang_matches(pref[1], lang):
             row["prefLabel"] = row["label"] = pref[0]
