@@ -235,17 +235,20 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
             groups = {k: v for k, v in m.groupdict().items() if v}
             short = clean_label(groups["short"]) if "short" in groups else None
             long = clean_label(groups["long"]) if "long" in groups else None
+            # Every group the match filled gives targets: 「ソフトウェア開発キット（Software Development
+            # Kit）の略」 names the long form in both languages.
+            targets = []
             if "targets" in groups:
-                targets = split_quoted(groups["targets"])
-            elif "list" in groups:
-                targets = split_list(groups["list"])
-            elif "latin" in groups:
-                targets = [clean_label(groups["latin"])]
-            elif "name" in groups:
-                targets = [] if _CLAUSE_END.search(text[:m.start("name")]) else split_list(groups["name"])
-            elif "bare" in groups:
-                targets = [re.sub(r"^(?:これ|それ|.*?では|.*?は)、?", "", t) for t in _bare_targets(groups["bare"])]
-            else:
+                targets += split_quoted(groups["targets"])
+            if "list" in groups:
+                targets += split_list(groups["list"])
+            if "name" in groups and not _CLAUSE_END.search(text[:m.start("name")]):
+                targets += split_list(groups["name"])
+            if "latin" in groups:
+                targets.append(clean_label(groups["latin"]))
+            if "bare" in groups:
+                targets += [re.sub(r"^(?:これ|それ|.*?では|.*?は)、?", "", t) for t in _bare_targets(groups["bare"])]
+            if not targets:
                 targets = [t for t in (short, long) if t]
             targets = [t for t in targets if t]
             if not targets:

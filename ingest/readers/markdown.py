@@ -33,6 +33,7 @@ _PARSER = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(
 _COLON_LEAD = re.compile(r"^(?P<head>[^:：。、「」]{1,40}?)\s*[:：]\s*(?P<body>\S.*)$", re.S)
 # A definition that opens on its quoted term: 「組合法」とは、…をいう。 (numbering before it is allowed).
 _QUOTED_LEAD = re.compile(r"^(?:[(（]?\d{1,3}[)）.．]?\s*)?[「『](?P<head>[^「」『』]{1,40})[」』]\s*(?:とは|は|[:：])")
+_TRAILING_NAME = re.compile(r"^\s*([(（][^()（）。、]{1,40}[)）])(?=\s*(?:[:：]|[-‐–—]\s|$))")
 _SEPARATOR = re.compile(r"^\s*(?:[:：]|[-‐–—]\s|…)\s*")
 # Pandoc/kramdown/Hugo heading attributes: `## 用語 {#anchor .class}`.
 HEADING_ATTRIBUTES = re.compile(r"\s*\{[#.][^{}]*\}\s*$")
@@ -102,7 +103,11 @@ def _inline(token: Token) -> tuple[str, str | None, str, int, bool]:
             if lead is not None and not in_strong:
                 rest.append(content)
     text = "".join(pieces).strip()
-    return text, lead, _SEPARATOR.sub("", "".join(rest)).strip(), rest_line, links > 0 and plain == 0
+    after = "".join(rest)
+    # `**日本語 (English)** (ACR) - 定義`: a bracketed name right after the bold term is part of it.
+    if lead is not None and (m := _TRAILING_NAME.match(after)):
+        lead, after = f"{lead} {m[1]}", after[m.end():]
+    return text, lead, _SEPARATOR.sub("", after).strip(), rest_line, links > 0 and plain == 0
 
 
 def _prepare(doc: Document) -> str:
