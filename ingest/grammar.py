@@ -28,7 +28,7 @@ MACROS = {
     "Q": r"(?P<targets>(?:[「『][^「」『』。\n]{1,60}(?:[」』]|(?=[「『])|$)\s*(?:[、・とや,]\s*|および|及び|または)?)+)",
     # One unquoted term (ウォーターフォール開発, DX): no particles, bounded on the left.
     # Several names joined by や or 、 (オペレーターやコミュニケーター) are one match, split later.
-    "NAME": rf"(?<![{_NAME_CHARS}])(?P<name>{_NAME}(?:(?:や|、){_NAME})*)",
+    "NAME": rf"(?<![{_NAME_CHARS}])(?P<name>{_NAME}(?:(?:や|、|，|,\s?){_NAME})*)",
     # An English phrase (Software as a Service).
     "LATIN": r"(?<![A-Za-z])(?P<latin>[A-Za-z][A-Za-z0-9 .&'/\-]{1,80})",
     # The rest of the clause, a list of terms.

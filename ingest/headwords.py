@@ -202,6 +202,8 @@ LEXICON_LIMIT, CORPUS_LIMIT, CANDIDATES_KEPT = 10, 5, 8
 # Lexicon words are guesses from meaning alone: any name the text or another glossary gives outranks them.
 LEXICON_WEIGHT = 0.5
 LEXICON_CONFIDENCE = 0.15
+# Kana a guess must share with a neighbour's name in an ordered glossary to count as its family.
+FAMILY_PREFIX, FAMILY_BONUS = 3, 0.1
 # Two similar definitions (bigram cosine) in two documents back the names both are given.
 AGREE_SIMILARITY, AGREE_WEIGHT, AGREE_MAX = 0.15, 0.5, 0.2
 # Names proposed from meaning alone, not read in or beside the entry.
@@ -338,7 +340,10 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
         # The window comes from names with evidence; guesses are then judged by it, never shape it.
         evidenced = [[c for c in found if c.evidence not in GUESSES] for found in candidates_of]
         windows = order_windows(evidenced) if ordered else [None] * len(items)
-        for (entry, relations, labels, _), found, window in zip(items, candidates_of, windows, strict=True):
+        chain = _order_chain(evidenced) if ordered else {}
+        for i, ((entry, relations, labels, _), found, window) in enumerate(zip(items, candidates_of, windows,
+                                                                                  strict=True)):
+            neighbours = [chain[k] for k in (i - 1, i + 1) if k in chain]
             scored = []
             for cand in found:
                 score = cand.score
@@ -346,9 +351,21 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
                 if window is not None and key and not key.startswith(LATIN):
                     inside = (window[0] is None or window[0] <= key) and (window[1] is None or key <= window[1])
                     score += ORDER_BONUS if inside else -ORDER_PENALTY * (0.4 if cand.evidence == "article_title" else 1)
+                    # An ordered glossary lists a family together (保留時間, 保留率): a guess that
+                    # shares its start with the next entry's name is likelier a member.
+                    if cand.evidence in GUESSES and inside and any(
+                            _shared_start(key, n) >= FAMILY_PREFIX and key != n for n in neighbours):
+                        score += FAMILY_BONUS
                 scored.append(Candidate(max(0.01, min(score, 0.95)), cand.evidence, cand.name, cand.detail))
             out.append(_term_from(entry, relations, labels, scored))
     return out
+
+
+def _shared_start(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 @dataclass(frozen=True)

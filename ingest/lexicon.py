@@ -50,7 +50,7 @@ KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ff]{3,}$")
 KANJI_COMPOUND = re.compile(r"^(?=.*[\u4e00-\u9fff])[\u30a0-\u30ff\u4e00-\u9fff][\u3041-\u3096\u30a0-\u30ff\u4e00-\u9fff]{0,6}[\u30a0-\u30ff\u4e00-\u9fff]$")
 NOUN_POS = frozenset({"名詞", "接頭辞"})
 # Ceilings: a lexicon candidate never outranks a confident text candidate (0.75 and up).
-COMPOUND_BASE, COMPOUND_KNOWN, GLOSS_BASE, LEXICON_CEILING = 0.3, 0.25, 0.2, 0.7
+COMPOUND_BASE, COMPOUND_KNOWN, GLOSS_BASE, LEXICON_CEILING = 0.3, 0.25, 0.1, 0.7
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,9 @@ class ReverseDictionary:
                 seen.add(label)
                 known = bool(self._lookup(label))
                 # A one-kanji head (率, 数, 者) is how a term ends; a two-word genus is how prose does.
-                score = COMPOUND_BASE + (COMPOUND_KNOWN if known else 0.0) - 0.02 * rank + (0.02 if len(suffix) == 1 else 0.0)
+                # Heads come most productive first (率 before 割): a later one is a less likely ending.
+                score = (COMPOUND_BASE + (COMPOUND_KNOWN if known else 0.0) - 0.02 * rank
+                         + (0.02 if len(suffix) == 1 else 0.0) - 0.015 * max(0, k - 1))
                 how = "genus" if k == 0 else f"{suffix}≈{genus.surface}"
                 out.append(LexiconCandidate(label, round(score, 3),
                                             f"compound: {modifier.surface}+{suffix} ({how}){' in JMdict' if known else ''}"))
