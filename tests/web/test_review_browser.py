@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -103,5 +104,33 @@ def test_a_wrong_token_is_said_plainly_and_changes_nothing(browser, curated_serv
 
         expect(item.locator(".result")).to_contain_text("Forbidden")
         expect(item.locator("a.pref")).to_have_text(name)
+    finally:
+        page.close()
+
+
+def test_a_relation_added_and_removed_on_review_is_served_at_once(browser, curated_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=DESKTOP)
+    lookup = curated_server + "/rest/v1/lookup?" + urllib.parse.urlencode({"label": "評価者間すり合わせ"})
+    try:
+        page.goto(curated_server + "/review")
+        item = page.locator(".review-item").nth(1)
+        uri = item.get_attribute("data-uri")
+        page.fill("#write-token", TOKEN)
+        form = item.locator('form[data-action="relate"]')
+        form.locator('select[name="type"]').select_option("synonym")
+        form.locator('input[name="target"]').fill("評価者間すり合わせ")
+        form.locator('button[value="relate"]').click()
+        expect(item.locator(".result")).to_contain_text("関係を追加しました", timeout=60_000)
+        expect(item.locator(".result")).to_have_class("result ok")
+        assert [r["uri"] for r in get_json(lookup)["result"]] == [uri]
+
+        form.locator('button[value="unrelate"]').click()
+        expect(item.locator(".result")).to_contain_text("関係を削除しました", timeout=60_000)
+        with pytest.raises(urllib.error.HTTPError) as gone:  # Skosmos: an unknown label is a 404
+            get_json(lookup)
+        assert gone.value.code == 404
+        gone.value.close()
     finally:
         page.close()

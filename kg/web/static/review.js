@@ -15,7 +15,7 @@
   function say(item, text, ok) {
     var out = item.querySelector(".result");
     out.textContent = text;
-    out.className = "result " + (ok ? "ok" : "error");
+    out.className = "result" + (ok === null ? " pending" : ok ? " ok" : " error");
   }
 
   document.querySelectorAll(".review-item form").forEach(function (form) {
@@ -32,7 +32,7 @@
       if (!token) { say(item, "書き込みトークンを入力してください。", false); tokenInput.focus(); return; }
       var buttons = form.querySelectorAll("button");
       buttons.forEach(function (b) { b.disabled = true; });
-      say(item, "保存中…", true);
+      say(item, "保存中…", null);
       fetch("/rest/v1/curations", {
         method: "POST",
         headers: { "Content-Type": "application/json", "Authorization": "Bearer " + token },
