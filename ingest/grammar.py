@@ -213,6 +213,9 @@ def _bare_targets(bare: str) -> list[str]:
 
 # The head noun of a longer phrase: 「テキストを表現する方式の一つ」 states no term 「方式」.
 _CLAUSE_END = re.compile(r"[るたいなだ]\s*$")
+# 「テキストファイルのフォーマットのひとつ」: a kind named after の or と heads a longer noun phrase,
+# whose whole is the broader concept; the head alone would be a wrong one.
+_NOUN_PHRASE = re.compile(r"[のと]\s*$")
 
 
 def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) -> list[CueMatch]:
@@ -242,7 +245,8 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
                 targets += split_quoted(groups["targets"])
             if "list" in groups:
                 targets += split_list(groups["list"])
-            if "name" in groups and not _CLAUSE_END.search(text[:m.start("name")]):
+            if "name" in groups and not _CLAUSE_END.search(text[:m.start("name")]) and not (
+                    cue.kind is RelationKind.BROADER and _NOUN_PHRASE.search(text[:m.start("name")])):
                 targets += split_list(groups["name"])
             if "latin" in groups:
                 targets.append(clean_label(groups["latin"]))

@@ -202,6 +202,8 @@ LEXICON_LIMIT, CORPUS_LIMIT, CANDIDATES_KEPT = 10, 5, 8
 # Lexicon words are guesses from meaning alone: any name the text or another glossary gives outranks them.
 LEXICON_WEIGHT = 0.5
 LEXICON_CONFIDENCE = 0.15
+# A word that merely sorts in the window must still keep company with the definition's words.
+WINDOW_MIN_COSINE = 0.2
 # Kana a guess must share with a neighbour's name in an ordered glossary to count as its family.
 FAMILY_PREFIX, FAMILY_BONUS = 3, 0.1
 # Two similar definitions (bigram cosine) in two documents back the names both are given.
@@ -267,13 +269,25 @@ Similarity = Callable[[Sequence[str], Sequence[str]], Any]
 _DEFAULT_LEXICON = object()
 
 
-def _corpus_candidates(entry: Entry, found: list[Candidate], vocabulary: CorpusVocabulary) -> list[Candidate]:
-    """Words the other entries use in the company of this definition's words."""
-    out = []
-    for cand in vocabulary.candidates(entry.definition, exclude=[c.name.pref for c in found], limit=CORPUS_LIMIT):
-        if parsed := parse_name(cand.label):
-            out.append(Candidate(cand.score, "corpus", parsed, cand.evidence))
-    return out
+def _corpus_candidates(entry: Entry, found: list[Candidate], vocabulary: CorpusVocabulary,
+                       window: tuple[str | None, str | None] | None) -> list[Candidate]:
+    """Words the other entries use in the company of this definition's words.
+
+    In an ordered glossary the words that sort inside the entry's window are proposed too: few
+    words of a collection fall between two neighbouring headwords.
+    """
+    exclude = [c.name.pref for c in found]
+    proposed = vocabulary.candidates(entry.definition, exclude=exclude, limit=CORPUS_LIMIT)
+    if window is not None:
+        def inside(word: str) -> bool:
+            key = collation_key(word)
+            return bool(key) and not key.startswith(LATIN) and (window[0] is None or window[0] <= key) \
+                and (window[1] is None or key <= window[1])
+        taken = {c.label for c in proposed}
+        proposed += [c for c in vocabulary.candidates(entry.definition, exclude=exclude, limit=CORPUS_LIMIT,
+                                                      keep=inside, min_cosine=WINDOW_MIN_COSINE)
+                     if c.label not in taken]
+    return [Candidate(c.score, "corpus", parsed, c.evidence) for c in proposed if (parsed := parse_name(c.label))]
 
 
 def _lexicon_candidates(entry: Entry, found: list[Candidate], lexicon: ReverseDictionary | None) -> list[Candidate]:
@@ -316,31 +330,39 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
     if similarity is not None and pool:
         queries = [e.definition for items in by_doc.values() for e, _, _, _ in items]
         dense = dict(zip(queries, similarity(queries, [t.entry.definition for t in pool]), strict=True))
-    proposals: dict[str, list[list[Candidate]]] = {}
-    for doc, items in by_doc.items():
-        proposals[doc] = []
-        for entry, _, _, candidates in items:
-            found = [*candidates, *_pool_candidates(entry, pool, lexical, dense.get(entry.definition) if dense else None)]
-            found += _corpus_candidates(entry, found, vocabulary)
-            proposals[doc].append([*found, *_lexicon_candidates(entry, found, lexicon)])
-    if len(by_doc) > 1:
-        _reward_agreement(by_doc, proposals)
-    out: list[Term] = []
+    # 1. Names with evidence: the entry's own text and other glossaries' definitions.
+    proposals: dict[str, list[list[Candidate]]] = {
+        doc: [[*candidates, *_pool_candidates(entry, pool, lexical, dense.get(entry.definition) if dense else None)]
+              for entry, _, _, candidates in items]
+        for doc, items in by_doc.items()}
+    # 2. In a glossary in gojūon order, those names bound where each missing headword must sort.
+    windows_of: dict[str, list] = {}
+    chains: dict[str, dict[int, str]] = {}
     for doc, items in by_doc.items():
         keys = [collation_key(max(c, key=lambda x: x.score).name.pref) if c and max(x.score for x in c) >= MENTIONED
                 else None for _, _, _, c in items]
         ordered = is_ordered([k for k in keys if k])
-        candidates_of = proposals[doc]
+        evidenced = proposals[doc]
         if not ordered:
             # Too few sure names to see the order: it shows when one name per entry, taken from
             # the text's and other glossaries' proposals, lines up for far more entries than chance.
-            chain = _order_chain([[c for c in found if c.evidence not in GUESSES] for found in candidates_of])
-            named = sum(1 for found in candidates_of if any(c.evidence not in GUESSES for c in found))
+            chain = _order_chain(evidenced)
+            named = sum(1 for found in evidenced if found)
             ordered = named >= ORDER_MIN_ENTRIES and len(chain) >= ORDER_CHAIN_SHARE * named
         # The window comes from names with evidence; guesses are then judged by it, never shape it.
-        evidenced = [[c for c in found if c.evidence not in GUESSES] for found in candidates_of]
-        windows = order_windows(evidenced) if ordered else [None] * len(items)
-        chain = _order_chain(evidenced) if ordered else {}
+        windows_of[doc] = order_windows(evidenced) if ordered else [None] * len(items)
+        chains[doc] = _order_chain(evidenced) if ordered else {}
+    # 3. Guesses: words the collection uses nearby (also those that sort inside the window), lexicon words.
+    for doc, items in by_doc.items():
+        for i, (entry, _, _, _) in enumerate(items):
+            found = proposals[doc][i]
+            found += _corpus_candidates(entry, found, vocabulary, windows_of[doc][i])
+            found += _lexicon_candidates(entry, found, lexicon)
+    if len(by_doc) > 1:
+        _reward_agreement(by_doc, proposals)
+    out: list[Term] = []
+    for doc, items in by_doc.items():
+        candidates_of, windows, chain = proposals[doc], windows_of[doc], chains[doc]
         for i, ((entry, relations, labels, _), found, window) in enumerate(zip(items, candidates_of, windows,
                                                                                   strict=True)):
             neighbours = [chain[k] for k in (i - 1, i + 1) if k in chain]

@@ -351,7 +351,9 @@ class CorpusVocabulary:
             self._cache[sentence] = _words_and_context(sentence)
         return self._cache[sentence]
 
-    def candidates(self, definition: str, *, exclude: Sequence[str] = (), limit: int = 5) -> list[LexiconCandidate]:
+    def candidates(self, definition: str, *, exclude: Sequence[str] = (), limit: int = 5,
+                   keep: Callable[[str], bool] | None = None, min_cosine: float = 0.0) -> list[LexiconCandidate]:
+        """Words used beside the definition's words, best first; `keep` filters the words considered."""
         first = _first_sentence(definition)
         query: Counter[str] = Counter()
         own: dict[str, Counter[str]] = defaultdict(Counter)
@@ -374,7 +376,11 @@ class CorpusVocabulary:
         for word, dot in scores.items():
             if word in skip or word in first or self.counts[word] - (1 if word in own else 0) < 1:
                 continue
-            ranked.append((dot / (qnorm * self.norm[word]), word))
+            if keep is not None and not keep(word):
+                continue
+            cosine = dot / (qnorm * self.norm[word])
+            if cosine >= min_cosine:
+                ranked.append((cosine, word))
         ranked.sort(reverse=True)
         out = []
         for cosine, word in ranked[:limit]:
