@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.concepts import describe_concept
+from kg import concepts
 from kg.store import GraphStore
 from ontology.namespace import KGO
 
@@ -160,17 +160,28 @@ def review_queue(store: GraphStore, counts: dict[str, int], limit: int = 20, bas
 
 
 def item(store: GraphStore, uri: str, status: str, lookups: int) -> QueueItem:
-    data = describe_concept(store, uri)
-    pref = data["prefLabel"].get("ja") or next(iter(data["prefLabel"].values()), "")
-    confidence = data["headwordConfidence"]
+    """One queue entry: the concept page's queries that a decision needs (not its relations: they cost the most)."""
+    node = ox.NamedNode(uri)
+    prefs = {r["o"][1] or "": r["o"][0] for r in store.select(concepts.LABELS, c=node)
+             if r["p"][0].endswith("#prefLabel")}
+    pref = prefs.get("ja") or next(iter(prefs.values()), "")
+    meta = {r["p"][0].rsplit("#", 1)[-1]: r["o"][0] for r in store.select(concepts.META, c=node)}
+    confidence = float(meta.get("headwordConfidence", 1.0))
     candidates: dict[str, Candidate] = {}
     # The current name comes first, with the evidence that chose it, so "confirm" has something to show.
-    own = Candidate(pref, confidence, [{"text": e["text"], "pattern": e["pattern"], "source": e["source"],
-                                        "line": e["line"]} for e in data["labelEvidence"] if e["label"] == pref])
-    if not own.evidence and data["headwordEvidence"]:
-        own.evidence.append({"text": "", "pattern": data["headwordEvidence"], "source": "", "line": None})
+    own = Candidate(pref, confidence, [
+        {"text": r["evidence"][0], "pattern": r["pattern"][0], "source": r["file"][0], "line": int(r["start"][0])}
+        for r in store.select(concepts.LABEL_EVIDENCE, c=node) if r["label"][0] == pref])
+    if not own.evidence and meta.get("headwordEvidence"):
+        own.evidence.append({"text": "", "pattern": meta["headwordEvidence"], "source": "", "line": None})
     candidates[pref] = own
-    for row in store.select(CANDIDATES, c=ox.NamedNode(uri)):
+    for row in store.select(concepts.CANDIDATES, c=node):  # ranked, with score and evidence (ingest.headwords)
+        label, evidence = row["text"][0], row["evidence"][0]
+        cand = candidates.setdefault(label, Candidate(label, float(row["score"][0])))
+        ev = {"text": evidence, "pattern": evidence.split(":", 1)[0], "source": "", "line": None}
+        if label != pref and ev not in cand.evidence:
+            cand.evidence.append(ev)
+    for row in store.select(CANDIDATES, c=node):  # kgo:candidateLabel, with any extraction record behind it
         label = row["label"][0]
         cand = candidates.setdefault(label, Candidate(label, None))
         if "score" in row:
@@ -182,7 +193,10 @@ def item(store: GraphStore, uri: str, status: str, lookups: int) -> QueueItem:
                 cand.evidence.append(ev)
     rest = sorted((c for label, c in candidates.items() if label != pref),
                   key=lambda c: (-(c.score if c.score is not None else -1.0), c.label))
-    definitions = data["definitions"]
+    definitions = [{"text": r["text"][0], "source": r.get("file", ("",))[0],
+                    "line": int(r["start"][0]) if "start" in r else None,
+                    "lineEnd": int(r["end"][0]) if "end" in r else None}
+                   for r in store.select(concepts.DEFINITIONS, c=node)]
     return QueueItem(uri=uri, prefLabel=pref, status=status, confidence=confidence,
                      definition=definitions[0]["text"] if definitions else "", candidates=[own, *rest],
                      definitions=definitions, lookups=lookups, value=decision_value(confidence, lookups))
