@@ -70,6 +70,7 @@ XL_PREF, XL_ALT, XL_LABEL, XL_FORM = (_n(SKOSXL.prefLabel), _n(SKOSXL.altLabel),
 ANTONYM, CANDIDATE, STATUS = _n(KGO.antonym), _n(KGO.candidateLabel), _n(KGO.headwordStatus)
 CONFIDENCE, EVIDENCE, DEFINED_IN, FILE_NAME = (_n(KGO.headwordConfidence), _n(KGO.headwordEvidence),
                                                _n(KGO.definedIn), _n(KGO.fileName))
+HEADWORD_CANDIDATE, CANDIDATE_TEXT = _n(KGO.headwordCandidate), _n(KGO.candidateText)
 ABBREVIATION, ABBREVIATION_OF, TERM_TYPE = _n(KGO.Abbreviation), _n(KGO.abbreviationOf), _n(LEXINFO.termType)
 CURATION, ACTION, CURATES = _n(KGO.Curation), _n(KGO.action), _n(KGO.curates)
 DEPRECATED, REPLACED_BY, MODIFIED = _n(OWL.deprecated), _n(DCTERMS.isReplacedBy), _n(DCTERMS.modified)
@@ -814,7 +815,8 @@ def prepare_decision(ed: Editor, request: dict, who: str, now: str | None = None
                 target = _pref_of(ed, target_node).value
             extra["target"] = target
     elif action == "choose":
-        offered = {o.value for o in ed.objects(c, CANDIDATE)} | {o.value for o in ed.objects(c, ALT)}
+        offered = {o.value for o in ed.objects(c, CANDIDATE)} | {o.value for o in ed.objects(c, ALT)} | {
+            text.value for k in ed.objects(c, HEADWORD_CANDIDATE) for text in ed.objects(k, CANDIDATE_TEXT)}
         if request["label"] not in offered:
             raise CurationRejected(f"「{request['label']}」 is not a candidate of this concept; candidates: "
                                    + ("、".join(sorted(offered)) or "none") + " (use rename to type a name)")

@@ -207,3 +207,17 @@ def test_the_curation_api_answers_as_openapi_json_documents_it(client):
     assert refused.status_code == 422  # confirmed already: changes nothing
     validate(document, refused.get_json(), schema("/rest/v1/curations", "post", "422"))
     assert client.get("/rest/v1/curations/nothing").status_code == 404
+
+
+def test_choosing_a_listed_candidate_names_the_concept(client):
+    item = next(it for it in queue(client) if len(it["candidates"]) > 1)
+    for cand in item["candidates"][1:]:
+        response = client.post("/rest/v1/curations", json={"concept": item["uri"], "action": "choose",
+                                                           "label": cand["label"]}, headers=ALICE)
+        if response.status_code == 201:
+            break
+        # a candidate that already names another concept is refused: two concepts, one name
+        assert is_problem(response, 422) and "already names" in response.get_json()["detail"]
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["after"]["prefLabel"]["ja"] == cand["label"]
+    assert uri_of(client, cand["label"]) == item["uri"]
