@@ -203,7 +203,7 @@ LEXICON_LIMIT, CORPUS_LIMIT, CANDIDATES_KEPT = 10, 5, 8
 LEXICON_WEIGHT = 0.5
 LEXICON_CONFIDENCE = 0.15
 # A word that merely sorts in the window must still keep company with the definition's words.
-WINDOW_MIN_COSINE = 0.2
+WINDOW_MIN_COSINE, WINDOW_MIN_USES = 0.2, 2
 # Kana a guess must share with a neighbour's name in an ordered glossary to count as its family.
 FAMILY_PREFIX, FAMILY_BONUS = 3, 0.1
 # Two similar definitions (bigram cosine) in two documents back the names both are given.
@@ -280,6 +280,8 @@ def _corpus_candidates(entry: Entry, found: list[Candidate], vocabulary: CorpusV
     proposed = vocabulary.candidates(entry.definition, exclude=exclude, limit=CORPUS_LIMIT)
     if window is not None:
         def inside(word: str) -> bool:
+            if vocabulary.counts[word] < WINDOW_MIN_USES:
+                return False  # a word said once in passing is no term of the collection
             key = collation_key(word)
             return bool(key) and not key.startswith(LATIN) and (window[0] is None or window[0] <= key) \
                 and (window[1] is None or key <= window[1])
@@ -363,10 +365,11 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
     out: list[Term] = []
     for doc, items in by_doc.items():
         candidates_of, windows, chain = proposals[doc], windows_of[doc], chains[doc]
+        scored_of: list[list[Candidate]] = []
         for i, ((entry, relations, labels, _), found, window) in enumerate(zip(items, candidates_of, windows,
                                                                                   strict=True)):
             neighbours = [chain[k] for k in (i - 1, i + 1) if k in chain]
-            scored = []
+            scored: list[Candidate] = []
             for cand in found:
                 score = cand.score
                 key = collation_key(cand.name.pref)
@@ -379,8 +382,32 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
                             _shared_start(key, n) >= FAMILY_PREFIX and key != n for n in neighbours):
                         score += FAMILY_BONUS
                 scored.append(Candidate(max(0.01, min(score, 0.95)), cand.evidence, cand.name, cand.detail))
-            out.append(_term_from(entry, relations, labels, scored))
+            scored_of.append(scored)
+        _one_name_per_entry(scored_of)
+        out.extend(_term_from(entry, relations, labels, scored)
+                   for (entry, relations, labels, _), scored in zip(items, scored_of, strict=True))
     return out
+
+
+def _one_name_per_entry(scored_of: list[list[Candidate]]) -> None:
+    """A glossary defines a term once: two of its entries never get the same guessed name.
+
+    The entry whose guess scores higher keeps it; the other falls back to its next candidate.
+    Names with evidence are left alone (two entries may really state the same name).
+    """
+    best = sorted(((max(c.score for c in found), i) for i, found in enumerate(scored_of) if found), reverse=True)
+    taken: set[str] = set()
+    for _, i in best:
+        ranked = sorted(scored_of[i], key=lambda c: -c.score)
+        top = ranked[0]
+        if top.evidence in GUESSES and label_key(top.name.pref) in taken:
+            free = next((c for c in ranked if label_key(c.name.pref) not in taken), None)
+            if free is not None:
+                # Demote the taken name below the free one rather than dropping it: a curator sees both.
+                scored_of[i] = [Candidate(min(c.score, free.score - 0.001), c.evidence, c.name, c.detail)
+                                if label_key(c.name.pref) in taken else c for c in scored_of[i]]
+                top = free
+        taken.add(label_key(top.name.pref))
 
 
 def _shared_start(a: str, b: str) -> int:
