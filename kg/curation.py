@@ -401,9 +401,18 @@ def _set_top(ed: Editor, c) -> None:
             ed.remove(scheme, HAS_TOP, c)
 
 
+def _drop_candidates(ed: Editor, c) -> None:
+    """The machine's guesses at c's name: they name nothing once c is merged away or rejected."""
+    for k in ed.objects(c, HEADWORD_CANDIDATE):
+        ed.remove(k)
+    ed.remove(c, HEADWORD_CANDIDATE)
+    ed.remove(c, CANDIDATE)
+
+
 def _merge(ed: Editor, c, t) -> None:
     if c == t:
         return  # the sources already say they are one concept
+    _drop_candidates(ed, c)
     t_prefs = set(ed.objects(t, PREF))
     c_prefs = [o for o in ed.objects(c, PREF) if o not in t_prefs]
     for q in ed.quads(c):
@@ -551,6 +560,7 @@ def _unrelate(ed: Editor, c, kind: str, t, text: str | None) -> None:
 
 
 def _reject(ed: Editor, c) -> None:
+    _drop_candidates(ed, c)
     for x in ed.subjects(T_SUBJECT, c):  # the extraction records about it
         ed.remove(x)
     for p in (XL_PREF, XL_ALT):
