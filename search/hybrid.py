@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 SIGNALS = ("bm25", "ngram", "dense")
 RRF_K = 60
 DEPTH = 50
+CANDIDATES = 30  # fused candidates scored for confidence and returned at most
 # Rank-fusion weights: BM25 alone was best for Recall@1 on the dev queries; n-grams and the
 # static embeddings help Recall@5 and carry paraphrases BM25 misses (make eval prints each alone).
 WEIGHTS = {"bm25": 1.0, "ngram": 0.3, "dense": 0.3}
@@ -27,7 +28,8 @@ TRANSLATED_LABEL = 0.9  # weight of a label reached through a JMdict translation
 TRANSLATED_PREFIX, PREFIX_AMBIGUITY = 0.75, 2  # a label the translation begins, if at most 2 do
 TRANSLATED_WORDS = 8  # Japanese words of a translated question given to BM25, n-grams and vectors
 # 「チャーンレートの逆にあたる指標」 asks for the antonym of a named concept.
-OPPOSITE_OF = re.compile(r"^(?P<term>.+?)の(?:逆|反対|対義語|反対語)")
+OPPOSITE_OF = re.compile(r"^(?P<term>.+?)の(?:逆|反対|対義語|反対語)|^(?:the\s+)?(?:opposite|antonym)\s+of\s+(?:an?\s+|the\s+)?(?P<en>.+)$",
+                         re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,8 @@ class Searcher:
             lists = {name: [(d, v) for d, v in ranked if d not in exclude][:DEPTH] for name, ranked in lists.items()}
         return lists
 
-    def candidates(self, query: str, signals: Sequence[str] = SIGNALS,
-                   exclude: frozenset[int] = frozenset()) -> list[tuple[int, dict[str, float]]]:
+    def candidates(self, query: str, signals: Sequence[str] = SIGNALS, exclude: frozenset[int] = frozenset(),
+                   k: int = CANDIDATES) -> list[tuple[int, dict[str, float]]]:
         """(doc, scores) fused by reciprocal rank, best first; scores hold each signal's score, the
         query-term coverage, how many signals rank the doc in their top 3, and the fused score."""
         lists = self.signal_lists(query, signals, exclude)
@@ -101,10 +103,12 @@ class Searcher:
         if not fused:
             return []
         coverage = self.index.bm25.coverage(analyze(query))
-        order = sorted(fused, key=lambda d: -fused[d])
+        # Only the best k are scored: below them a fused list holds nothing a user would read.
+        order = sorted(fused, key=lambda d: -fused[d])[:k]
         # lead: how far a concept's BM25 score stands above the best other concept's (a right answer
         # usually stands out; for a question the glossary cannot answer several concepts tie).
-        bm25 = sorted(((per_signal[d].get("bm25", 0.0), d) for d in order), reverse=True)[:2]
+        bm25 = lists.get("bm25", [])[:2]
+        bm25 = [(score, d) for d, score in bm25]
         out = []
         for doc in order:
             own = per_signal[doc].get("bm25", 0.0)
@@ -112,6 +116,18 @@ class Searcher:
             lead = (own - other) / max(own, other) if max(own, other) > 0 else 0.0
             out.append((doc, {**per_signal[doc], "coverage": float(coverage[doc]), "lead": lead, "rrf": fused[doc]}))
         return out
+
+    def _label_hits(self, text: str):
+        """Label hits for text, or for its JMdict translation when it is English and no label is."""
+        hits = self.index.labels.lookup(text)
+        if not hits and self.english is not None and is_english_phrase(text):
+            for form, _weight in self.english.translate(text).labels:
+                hits = self.index.labels.lookup(form)
+                if hits:
+                    break
+        if not hits and is_english_phrase(text):
+            hits = self.index.labels.lookup(to_katakana(text))
+        return hits
 
     def confidence(self, scores: dict[str, float]) -> float:
         return self.calibration.probability(features(scores))
@@ -126,7 +142,8 @@ class Searcher:
         hits: list[Hit] = []
         seen: set[int] = set()
         if (opposite := OPPOSITE_OF.match(query)) is not None:
-            for label_hit in self.index.labels.lookup(opposite["term"]):
+            named = opposite["term"] or opposite["en"]
+            for label_hit in self._label_hits(named):
                 for uri in self.index.docs[label_hit.doc].antonyms:
                     doc = self.index.by_uri.get(uri)
                     if doc is not None and doc not in seen:
@@ -173,7 +190,7 @@ class Searcher:
         text_query = " ".join(v for v, _ in variants)
         if translation is not None and translation.words:
             text_query = " ".join([*(form for form, _ in translation.words[:TRANSLATED_WORDS]), text_query])
-        for doc, scores in self.candidates(text_query, signals):
+        for doc, scores in self.candidates(text_query, signals, k=max(CANDIDATES, 2 * limit)):
             if doc in seen:
                 continue
             # matchedLabel is filled in below, for the rows returned only (at 40k concepts, computing

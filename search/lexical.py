@@ -38,10 +38,34 @@ def analyze(text: str) -> list[str]:
             terms.append(lemma)
             if token.origin:
                 terms.append(token.origin.lower())
+            if _LATIN_WORD.match(lemma):
+                # English labels and definitions are indexed as English: "calls" and "call", "handling"
+                # and "handle" share a term. Sudachi would make a loanword of it ("Customer" -> カスタマー).
+                if (stem := english_stem(lemma)) != lemma:
+                    terms.append(stem)
+                continue
             variant = normalized_word(token.surface)
             if variant is not None and (variant := unicodedata.normalize("NFKC", variant).lower()) != lemma:
                 terms.append(variant)
     return terms
+
+
+_LATIN_WORD = re.compile(r"^[a-z][a-z'\-]*$")
+
+
+def english_stem(word: str) -> str:
+    """A light English stem: plural -s/-es/-ies and -ing/-ed taken off (resolution stays)."""
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ied"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+        return word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def variant_key(text: str) -> str:

@@ -37,9 +37,18 @@ def loose_key(text: str) -> str:
     return label_key(normalize(text))
 
 
+# "what is an X?", "what does X mean", "meaning of X", "define X" wrap the English thing asked about.
+_EN_WRAPPER = re.compile(
+    r"^(?:(?:what|who)\s+(?:is|are|does|do)\s+(?:an?\s+|the\s+)?(?P<a>.+?)(?:\s+(?:mean|stand\s+for))?|"
+    r"(?:the\s+)?(?:meaning|definition)\s+of\s+(?:an?\s+|the\s+)?(?P<b>.+?)|define\s+(?P<c>.+?))\s*[?？.!]*$",
+    re.IGNORECASE)
+
+
 def strip_question(text: str) -> str:
-    """The thing asked about, without question wrappers: 「AHTって何?」 -> 「AHT」."""
+    """The thing asked about, without question wrappers: 「AHTって何?」 -> 「AHT」, "what is AHT?" -> "AHT"."""
     text = unicodedata.normalize("NFKC", text).strip()
+    if (english := _EN_WRAPPER.match(text)) is not None:
+        text = next(g for g in english.groups() if g)
     previous = None
     while previous != text:
         previous = text

@@ -1,0 +1,62 @@
+"""English questions through JMdict (needs the compiled file from `make model`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.jmdict import DEFAULT_PATH
+
+needs_jmdict = pytest.mark.skipif(not DEFAULT_PATH.is_file(), reason=f"{DEFAULT_PATH} missing: run `make model`")
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    from search.english_lexicon import EnglishLexicon
+
+    return EnglishLexicon.open()
+
+
+@needs_jmdict
+def test_a_whole_gloss_beats_its_words(lexicon):
+    translation = lexicon.translate("customer satisfaction")
+    assert translation.labels[0][0] == "顧客満足"
+    assert "顧客満足度" in dict(translation.labels)
+
+
+@needs_jmdict
+def test_frequent_senses_come_first(lexicon):
+    words = dict(lexicon.translate("rate").words)
+    assert "割合" in words  # not only the rare senses an exact-gloss lookup first meets
+
+
+@needs_jmdict
+def test_function_words_are_not_translated(lexicon):
+    assert lexicon.translate("the of in").words == []
+
+
+@needs_jmdict
+def test_employee_satisfaction_is_not_customer_satisfaction(service):
+    hits = service.suggest("employee satisfaction", limit=3)
+    assert hits and hits[0].pref_label == "従業員満足度"
+
+
+@needs_jmdict
+def test_an_english_phrase_finds_a_japanese_term_through_its_translation(service):
+    hits = service.suggest("customer satisfaction", limit=3)
+    assert {"顧客満足度", "顧客満足"} & {h.pref_label for h in hits} or hits[0].pref_label == "Customer Satisfaction"
+    assert service.suggest("after-call work time", limit=1)[0].pref_label in {"平均後処理時間", "後処理時間", "ACW"}
+
+
+@needs_jmdict
+def test_english_question_wrappers_and_opposites(service):
+    assert service.suggest("what is AHT?", limit=1)[0].matched_label == "AHT"
+    hit = service.suggest("opposite of cost center", limit=1)[0]
+    assert hit.pref_label == "プロフィットセンター" and hit.match_type == "antonym"
+
+
+def test_english_words_are_indexed_by_their_stem():
+    from search.lexical import analyze
+
+    terms = analyze("Average Handling Time: handled calls")
+    assert {"call", "calls", "handl", "time"} <= set(terms)
+    assert "カスタマー" not in analyze("Customer")  # English stays English, not a loanword
