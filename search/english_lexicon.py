@@ -53,9 +53,17 @@ class EnglishLexicon:
         self._db = sqlite3.connect(f"file:{jmdict.path}?mode=ro", uri=True, check_same_thread=False)
 
     def _exact(self, gloss: str) -> list:
-        ids = [row[0] for row in self._db.execute("SELECT DISTINCT id FROM gloss WHERE text = ? LIMIT 16", (gloss,))]
-        found = self._jmdict.entries_by_id(ids)
-        return [found[i] for i in ids if i in found]
+        """Entries with `gloss` (normalised) as one of their glosses, read from the compiled file."""
+        import json
+
+        from ingest.jmdict import JMEntry
+
+        rows = self._db.execute(
+            "SELECT id, kanji, kana, senses, priority FROM entry WHERE id IN "
+            "(SELECT id FROM gloss WHERE text = ? LIMIT 16) ORDER BY id", (gloss,))
+        return [JMEntry(id_, tuple(json.loads(kanji)), tuple(json.loads(kana)),
+                        tuple(tuple(sense) for sense in json.loads(senses)), tuple(json.loads(priority)))
+                for id_, kanji, kana, senses, priority in rows]
 
     @classmethod
     def open(cls) -> EnglishLexicon | None:
