@@ -21,8 +21,10 @@ from ingest.terms import clean_label, is_acronym
 CUE_DIR = Path(__file__).with_name("cues")
 _NAME_CHARS = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff\u3005"
 _NAME = rf"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff\u3005][{_NAME_CHARS}・\-]{{1,29}}"
-_TERM = (r"(?:[「『][^「」『』]{1,40}[」』]|`?(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.\-_]*(?: [A-Za-z0-9][A-Za-z0-9.\-_]*){0,4}(?:\(\))?`?|"
-         rf"(?<![{_NAME_CHARS}])[\u30a0-\u30ff\u4e00-\u9fff\u3005][{_NAME_CHARS}・\-]{{1,29}})")
+# One listed term: quoted, code or Latin (a few words), or an unquoted name, with an optional
+# bracketed gloss (ASP(Application Service Provider), 拡張ライブラリー（extension library）).
+_TERM = (r"(?:(?:[「『][^「」『』]{1,40}[」』]|`?(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.\-_]*(?: [A-Za-z0-9][A-Za-z0-9.\-_]*){0,4}(?:\(\))?`?|"
+         rf"(?<![{_NAME_CHARS}])[\u30a0-\u30ff\u4e00-\u9fff\u3005][{_NAME_CHARS}・\-]{{1,29}})(?:\s*[(（][^()（）]{{1,40}}[)）])?)")
 MACROS = {
     # A run of quoted targets: 「A」「B」、『C』 — the last closing bracket is often lost in scraping.
     "Q": r"(?P<targets>(?:[「『][^「」『』。\n]{1,60}(?:[」』]|(?=[「『])|$)\s*(?:[、・とや,]\s*|および|及び|または)?)+)",

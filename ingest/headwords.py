@@ -7,8 +7,8 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any
 from dataclasses import dataclass
+from typing import Any, cast
 
 from ingest.gojuon import LATIN, collation_key, is_ordered
 from ingest.lexicon import CorpusVocabulary, ReverseDictionary
@@ -114,7 +114,7 @@ def _without_self(pref: str, relations: Sequence[Relation]) -> tuple[Relation, .
     own = label_key(pref)
     # A synonym equal to the name stays: for a bare definition it is often what named the term.
     return tuple(r for r in relations
-                 if r.kind in (RelationKind.ABBREVIATION, RelationKind.SYNONYM) and not r.hedged
+                 if (r.kind in (RelationKind.ABBREVIATION, RelationKind.SYNONYM) and not r.hedged)
                  or label_key(clean_label(r.target)) != own)
 
 
@@ -366,8 +366,7 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
     for doc, items in by_doc.items():
         candidates_of, windows, chain = proposals[doc], windows_of[doc], chains[doc]
         scored_of: list[list[Candidate]] = []
-        for i, ((entry, relations, labels, _), found, window) in enumerate(zip(items, candidates_of, windows,
-                                                                                  strict=True)):
+        for i, (found, window) in enumerate(zip(candidates_of, windows, strict=True)):
             neighbours = [chain[k] for k in (i - 1, i + 1) if k in chain]
             scored: list[Candidate] = []
             for cand in found:
@@ -375,7 +374,8 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
                 key = collation_key(cand.name.pref)
                 if window is not None and key and not key.startswith(LATIN):
                     inside = (window[0] is None or window[0] <= key) and (window[1] is None or key <= window[1])
-                    score += ORDER_BONUS if inside else -ORDER_PENALTY * (0.4 if cand.evidence == "article_title" else 1)
+                    penalty = ORDER_PENALTY * (0.4 if cand.evidence == "article_title" else 1)
+                    score += ORDER_BONUS if inside else -penalty
                     # An ordered glossary lists a family together (保留時間, 保留率): a guess that
                     # shares its start with the next entry's name is likelier a member.
                     if cand.evidence in GUESSES and inside and any(
@@ -429,7 +429,8 @@ def _reward_agreement(by_doc: dict, proposals: dict[str, list[list[Candidate]]])
     similar definitions in two documents is far likelier right than either alone.
     """
     flat = [(doc, i, entry) for doc, items in by_doc.items() for i, (entry, _, _, _) in enumerate(items)]
-    matcher = DefinitionMatcher([_Definition(entry) for _, _, entry in flat])  # type: ignore[list-item]
+    # The matcher reads only `.entry` of what it is given.
+    matcher = DefinitionMatcher(cast(list[Term], [_Definition(entry) for _, _, entry in flat]))
     for a, (doc_a, i, entry) in enumerate(flat):
         sims = matcher.scores(entry.definition)
         for b, (doc_b, j, _) in enumerate(flat):
@@ -585,7 +586,7 @@ def _default_lexicon(similarity: Similarity | None) -> ReverseDictionary | None:
     global _LEXICON
     if _LEXICON is None:
         _LEXICON = ReverseDictionary.open_default() or False
-    return _LEXICON.with_similarity(similarity) if _LEXICON else None
+    return _LEXICON.with_similarity(similarity) if isinstance(_LEXICON, ReverseDictionary) else None
 
 
 _LEXICON: ReverseDictionary | bool | None = None

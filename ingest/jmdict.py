@@ -17,9 +17,9 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "models" / "jmdict" / "jmdict.sqlite"
 SCHEMA_VERSION = "1"
@@ -69,7 +69,7 @@ class JMdict:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | None = None) -> "JMdict":
+    def open(cls, path: str | None = None) -> JMdict:
         target = Path(path or os.environ.get("KG_JMDICT") or DEFAULT_PATH)
         if not target.is_file():
             raise JMdictMissing(f"JMdict not found at {target}: run `make model` (or set KG_JMDICT)")
@@ -88,7 +88,7 @@ class JMdict:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "JMdict":
+    def __enter__(self) -> JMdict:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -145,7 +145,8 @@ class JMdict:
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for row in self._db.execute(
-                f"SELECT id, kanji, kana, senses, priority FROM entry WHERE id IN ({marks})", chunk
+                # Only "?" placeholders are formatted in; the ids travel as parameters.
+                f"SELECT id, kanji, kana, senses, priority FROM entry WHERE id IN ({marks})", chunk  # noqa: S608
             ):
                 found[row[0]] = self._entry(row)
         return found
@@ -226,7 +227,7 @@ def normalise_gloss(text: str) -> str:
 def package_database() -> Path:
     """The SQLite file (or its .xz) inside the installed `jamdict_data` package."""
     try:
-        import jamdict_data  # type: ignore[import-not-found]
+        import jamdict_data
     except ImportError as exc:
         raise JMdictMissing("the jamdict-data package is not installed: run `make install`") from exc
     folder = Path(jamdict_data.__file__).resolve().parent

@@ -38,7 +38,8 @@ Similarity = Callable[[Sequence[str], Sequence[str]], Any]
 
 # Nouns that end a Japanese definition without saying what kind of thing it defines (「…のこと」
 # 「…を示す数値」): the genus is the noun before them.
-GENERIC_GENUS = frozenset({"こと", "もの", "事", "物", "の", "ため", "為", "数値", "値", "指標", "一つ", "1つ", "ひとつ",
+GENERIC_GENUS = frozenset({"こと", "もの", "事", "物", "の", "ため", "為", "数値", "値", "指標", "一つ", "1つ",
+                           "ひとつ",
                            "総称", "意味", "言葉", "用語", "場合", "際", "等", "など", "方", "中", "内", "上", "間",
                            "一種", "種類", "状態", "形", "形式", "ところ", "よう", "様", "的"})
 ENGLISH_STOP = frozenset({"to", "a", "an", "the", "of", "in", "on", "for", "with", "by", "and", "or", "be", "is", "as",
@@ -47,7 +48,8 @@ ENGLISH_STOP = frozenset({"to", "a", "an", "the", "of", "in", "on", "for", "with
                           "thing", "things", "way", "person", "people", "being", "kind", "sort"})
 KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ff]{3,}$")
 # Kanji (and katakana) compounds; hiragana only inside (待ち呼), never at the end (a verb or phrase).
-KANJI_COMPOUND = re.compile(r"^(?=.*[\u4e00-\u9fff])[\u30a0-\u30ff\u4e00-\u9fff][\u3041-\u3096\u30a0-\u30ff\u4e00-\u9fff]{0,6}[\u30a0-\u30ff\u4e00-\u9fff]$")
+KANJI_COMPOUND = re.compile(r"^(?=.*[\u4e00-\u9fff])[\u30a0-\u30ff\u4e00-\u9fff]"
+                            r"[\u3041-\u3096\u30a0-\u30ff\u4e00-\u9fff]{0,6}[\u30a0-\u30ff\u4e00-\u9fff]$")
 NOUN_POS = frozenset({"名詞", "接頭辞"})
 # Ceilings: a lexicon candidate never outranks a confident text candidate (0.75 and up).
 COMPOUND_BASE, COMPOUND_KNOWN, GLOSS_BASE, LEXICON_CEILING = 0.3, 0.25, 0.1, 0.7
@@ -217,8 +219,9 @@ class ReverseDictionary:
                 score = (COMPOUND_BASE + (COMPOUND_KNOWN if known else 0.0) - 0.02 * rank
                          + (0.02 if len(suffix) == 1 else 0.0) - 0.015 * max(0, k - 1))
                 how = "genus" if k == 0 else f"{suffix}≈{genus.surface}"
+                known_text = " in JMdict" if known else ""
                 out.append(LexiconCandidate(label, round(score, 3),
-                                            f"compound: {modifier.surface}+{suffix} ({how}){' in JMdict' if known else ''}"))
+                                            f"compound: {modifier.surface}+{suffix} ({how}){known_text}"))
         return out
 
     def _gloss_matches(self, located: list[tuple[Token, bool]], genus: Token | None,
@@ -227,7 +230,7 @@ class ReverseDictionary:
         bag: dict[str, tuple[float, str]] = {}
         for token, in_first in located:
             # Nouns carry what a definition is about; its verbs are mostly light (行なう, かける).
-            if token.pos not in ("名詞", "形状詞") or len(token.surface) < 2 and not token.origin \
+            if token.pos not in ("名詞", "形状詞") or (len(token.surface) < 2 and not token.origin) \
                     or token.lemma in GENERIC_GENUS or token.surface in GENERIC_GENUS:
                 continue
             weight = 1.5 if token is genus else (1.0 if in_first else 0.5)
@@ -288,7 +291,8 @@ def _shared_jmdict() -> JMdict:
 
 LATIN_TERM = re.compile(r"^[A-Z][A-Za-z0-9]{1,7}$")
 CONTEXT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
-GENERIC_TAIL = frozenset({"等", "時", "以外", "用", "中", "内", "上", "的", "など", "後", "前", "別", "様", "さん", "側"})
+GENERIC_TAIL = frozenset({"等", "時", "以外", "用", "中", "内", "上", "的", "など", "後", "前", "別", "様", "さん",
+                          "側"})
 
 
 def _sentences(text: str) -> list[str]:
@@ -355,7 +359,7 @@ class CorpusVocabulary:
                    keep: Callable[[str], bool] | None = None, min_cosine: float = 0.0) -> list[LexiconCandidate]:
         """Words used beside the definition's words, best first; `keep` filters the words considered."""
         first = _first_sentence(definition)
-        query: Counter[str] = Counter()
+        query: dict[str, float] = defaultdict(float)
         own: dict[str, Counter[str]] = defaultdict(Counter)
         for i, sentence in enumerate(_sentences(definition)):
             words, context = self._analyse(sentence)
@@ -368,9 +372,9 @@ class CorpusVocabulary:
         scores: dict[str, float] = defaultdict(float)
         for lemma, weight in weights.items():
             for word in self.postings.get(lemma, ()):
-                shared = self.contexts[word][lemma] - own.get(word, Counter())[lemma]
-                if shared > 0:
-                    scores[word] += weight * shared * self.idf.get(lemma, 0.0)
+                beside = self.contexts[word][lemma] - own.get(word, Counter())[lemma]
+                if beside > 0:
+                    scores[word] += weight * beside * self.idf.get(lemma, 0.0)
         skip = set(exclude)
         ranked = []
         for word, dot in scores.items():
@@ -384,7 +388,8 @@ class CorpusVocabulary:
         ranked.sort(reverse=True)
         out = []
         for cosine, word in ranked[:limit]:
-            shared = sorted((lemma for lemma in weights if self.contexts[word][lemma] > own.get(word, Counter())[lemma]),
+            mine = own.get(word, Counter())
+            shared = sorted((lemma for lemma in weights if self.contexts[word][lemma] > mine[lemma]),
                             key=lambda lemma: -weights[lemma])[:3]
             # A word the collection uses again and again is one of its terms, not a passing phrase.
             score = CORPUS_BASE + CORPUS_WEIGHT * cosine + CORPUS_USE * math.log1p(self.counts[word])

@@ -32,6 +32,8 @@ def test_cue_examples(cue_id, kind, text, targets):
     matches = find_cues(text, default_cues(), (term,) if term else ())
     found = {t for m in matches if m.cue.kind is kind for t in m.targets}
     assert set(targets) <= found, [(m.cue.id, m.targets) for m in matches]
+    if not targets:  # an example of what the cue must not take
+        assert not [m for m in matches if m.cue.id == cue_id]
 
 
 def entry(text: str, headword: str = "X", fields=()) -> Entry:
