@@ -69,8 +69,8 @@ def evaluate_headwords(corpus_dir: Path, gold_dir: Path, similarity=None) -> Hea
             accepted = _accepted(g)
             term = _match(g, terms.get(name, []))
             if term is None:
-                scores.outcomes.append(Outcome(g["id"], g["split"], g["headword"], bool(g.get("headword_in_text")), "", 0.0,
-                                               "no entry", False, None))
+                scores.outcomes.append(Outcome(g["id"], g["split"], g["headword"], bool(g.get("headword_in_text")),
+                                               "", 0.0, "no entry", False, None))
                 continue
             prefs = {key(term.pref_label), *(key(lb.text) for lb in term.labels if lb.kind is LabelKind.PREF)}
             names = [key(c.label) for c in term.candidates] or [key(term.pref_label)]
@@ -108,10 +108,10 @@ def report_headwords(scores: HeadwordScores, examples: int = 8) -> str:
         by_evidence[outcome.evidence].add(outcome.right)
     out += ["accuracy by the evidence that named the entry", "",
             table(["evidence", "accuracy"], [[e, a.cell()] for e, a in sorted(by_evidence.items())]), ""]
-    right = [o for o in scores.outcomes if o.right and o.evidence == "lexicon"][:examples]
+    found = [o for o in scores.outcomes if o.right and o.evidence in ("lexicon", "corpus")][:examples]
     wrong = [o for o in scores.outcomes if not o.right][:examples]
-    out.append("examples, right names from the lexicon: " + ("、".join(f"{o.predicted} ({o.confidence:.2f})"
-                                                                       for o in right) or "none"))
+    out.append("examples, right guesses (corpus, lexicon): " + ("、".join(f"{o.predicted} ({o.confidence:.2f})"
+                                                                         for o in found) or "none"))
     out.append("examples, wrong names: " + "、".join(f"{o.predicted} for {o.gold} ({o.evidence} {o.confidence:.2f})"
                                                      for o in wrong))
     return "\n".join(out)
