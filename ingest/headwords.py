@@ -175,7 +175,7 @@ _NAME = r"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff](?:[A-Za-z0-9\u30a0-\u30ff\u4e00-\u9
 MENTION = re.compile(
     r"(?<![A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff])[「『]?(?P<name>" + _NAME + r")[」』]?"
     r"(?:は、|は(?=[^、。]{2})|には、|では、|によって|を実施|を行な?う|をもとに|が(?:多|長|高|低|必要|豊富|発生|短)|"
-    r"といった使い方|の短縮)"
+    r"といった使い方|の短縮|に含まれ)"
 )
 # 「…発信することを架電という」: the definition names its own term.
 DEFINED_AS = re.compile(r"(?:こと|もの)を[「『]?(?P<name>" + _NAME + r")[」』]?と(?:いう|言う|呼ぶ)")
@@ -228,7 +228,8 @@ def subject_mentions(definition: str, topics: Sequence[str] = ()) -> list[tuple[
         before = text[: m.start()].rstrip("「『")
         lead = "|".join(re.escape(t) for t in topics)
         lead = f"(?:{lead})(?:の|における|では)|" if lead else ""
-        opening = before.endswith("。") or re.search(f"。(?:{lead}適切な|[^。、]{{0,6}}、)$", before) is not None
+        opening = (before.rstrip().endswith("。")
+                   or re.search(f"。(?:{lead}適切な|[^。、]{{0,6}}、)$", before) is not None)
         out.append((name, opening))
     return out
 

@@ -311,6 +311,8 @@ def _words_and_context(sentence: str) -> tuple[list[str], Counter[str]]:
         if run:
             while run and run[-1].surface in GENERIC_TAIL:
                 run.pop()  # 「クレーム等」「トラブル時」: the word, not its qualifier
+            while run and run[0].pos == "接尾辞":
+                run.pop(0)  # 「一度回線」 without its numeral: 度 belongs to 一, not to 回線
             joined = "".join(t.surface for t in run)
             if 2 <= len(run) <= 4 and _is_term_like(joined):
                 words.append(joined)
