@@ -92,7 +92,7 @@ def pseudo_queries(index, limit: int = 300, seed: int = 0, neighbours=None) -> l
     return out
 
 
-def fit_confidence(searcher, limit: int = 300, seed: int = 0, min_rejected: float = MIN_REJECTED) -> Calibration:
+def fit_confidence(searcher, limit: int = 500, seed: int = 0, min_rejected: float = MIN_REJECTED) -> Calibration:
     """The artifact's confidence model: logistic weights and a no-answer threshold, with how they were fitted."""
     from search.calibration import PRIOR
 
