@@ -11,6 +11,7 @@ write, and any number of gunicorn workers add to the same counts without losing 
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
 import sqlite3
@@ -59,10 +60,11 @@ class LookupCounter:
         self._pending: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._last_flush = time.monotonic()
+        self._timer: threading.Timer | None = None
+        atexit.register(self.flush)  # a worker that stops (gunicorn's SIGTERM) keeps what it counted
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=5)
+        db = sqlite3.connect(self.path, timeout=5)  # in the data directory, which a deployment always has
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # a count lost to a power cut is harmless
         db.execute("CREATE TABLE IF NOT EXISTS lookups (uri TEXT PRIMARY KEY, n INTEGER NOT NULL)")
@@ -72,11 +74,19 @@ class LookupCounter:
         with self._lock:
             self._pending.update(uris)
             due = time.monotonic() - self._last_flush >= self.flush_every_s
+            if not due and self._timer is None:
+                # a worker that gets no further request still saves these counts within flush_every_s
+                self._timer = threading.Timer(self.flush_every_s, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
         if due:
             self.flush()
 
     def flush(self) -> None:
         with self._lock:
+            if self._timer is not None and self._timer is not threading.current_thread():
+                self._timer.cancel()
+            self._timer = None
             pending, self._pending = self._pending, Counter()
             self._last_flush = time.monotonic()
         if not pending:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,16 @@ def test_choosing_a_listed_candidate_names_the_concept(client):
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["after"]["prefLabel"]["ja"] == cand["label"]
     assert uri_of(client, cand["label"]) == item["uri"]
+
+
+def test_lookup_counts_reach_the_shared_table_without_further_requests(tmp_path):
+    counter = LookupCounter(tmp_path, flush_every_s=0.2)
+    counter.hit(["https://example.org/a", "https://example.org/a"])
+    other = LookupCounter(tmp_path)  # another worker reading the table
+    deadline = time.monotonic() + 10
+    while other.counts().get("https://example.org/a") != 2:
+        assert time.monotonic() < deadline, "the pending counts were never saved"
+        time.sleep(0.05)
+    counter.hit(["https://example.org/a"])
+    counter.flush()
+    assert other.counts() == {"https://example.org/a": 3}
