@@ -193,8 +193,10 @@ def report_set(title: str, outcomes: Sequence[Outcome], signal_rows: list[list[s
     for o in outcomes:
         by_kind["negative" if o.query.negative else o.query.kind].append(o)
         by_glossary[o.query.glossary or "(none)"].append(o)
-    out += ["", "per kind, at the artifact's threshold:"]
-    out.append(table(["kind", "n", *KEYS], [[k, *_cells(summarize(v))] for k, v in sorted(by_kind.items())]))
+    out += ["", "per kind, at the artifact's threshold (last column: R@1 with no threshold):"]
+    out.append(table(["kind", "n", *KEYS, "R@1 ranked"],
+                     [[k, *_cells(summarize(v)), f"{summarize(v, lambda _o: 0.0)['R@1']:.3f}"]
+                      for k, v in sorted(by_kind.items())]))
     out += ["", "per glossary, at the artifact's threshold (LOGO threshold in brackets):"]
     out.append(table(["glossary", "n", *KEYS],
                      [[f"{g} ({logo.get(None if g == '(none)' else g, 0.0):.2f})", *_cells(summarize(v))]
