@@ -61,6 +61,7 @@ test: $(MODEL) $(JMDICT) ## install and run the whole test suite (installs Chrom
 
 eval: $(MODEL) $(JMDICT) ## extraction and search quality against the hand-annotated gold
 	$(PY) -m kg eval extract
+	$(PY) -m kg eval headwords
 	$(PY) -m kg eval search
 
 bench: build ## speed benchmarks as ratios against raw pyoxigraph, faiss and fugashi
