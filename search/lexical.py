@@ -260,7 +260,9 @@ class LabelIndex:
         self.prefix_keys: list[tuple[str, int, str, int]] = []  # (key, doc, label, rank)
 
     def add(self, doc: int, label: str, rank: int) -> None:
-        keys = {loose_key(label), variant_key(label)}
+        keys = {loose_key(label)}
+        if rank in (PREF, ALT):  # hidden labels and readings are spellings already
+            keys.add(variant_key(label))
         if rank != READING and re.search(r"[\u4e00-\u9fff]", label):
             keys.add(reading_key(label))
         for key in keys:
