@@ -145,6 +145,11 @@ def definition_subject(definition: str) -> str | None:
     subject = m["subject"].strip()
     if len(subject) < 2 or re.search(r"[をがにでの]$", subject):
         return None
+    # A clause, not a name: 「あるコンポーネントが…関連付けられている場合は」 has particles and a verb.
+    if re.search(r"[がをにで](?![\u30a0-\u30ff\u4e00-\u9fff]*$)", subject) and len(subject) > 12:
+        return None
+    if re.search(r"(?:場合|とき|時|ため|ので|から|ように)$", subject):
+        return None
     return subject
 
 

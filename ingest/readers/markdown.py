@@ -232,7 +232,9 @@ def _entry(doc: Document, head: str, head_line: int, pieces: list[tuple[str, int
     texts = [p[0] for p in pieces]
     definition = join_lines([t for text in texts for t in text.split("\n")])
     start, end = min(p[1] for p in pieces), max(p[2] for p in pieces)
-    end = max([end, *(b for a, b in links if a > end and a - end <= 3)])
+    for a, b in sorted(links):  # only what continues the entry: no gap of more than two lines
+        if a > end and a - end <= 3:
+            end = max(end, b)
     start, end = trim_span(doc, start, end)
     return Entry(doc.name, head, head_line, definition, tuple(texts), SourceSpan(doc.name, start, end), section, layout)
 
@@ -306,7 +308,9 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
             prose = [k for k in body if found[k].kind in ("para", "item") and not found[k].link_only]
             if prose:
                 bodies[n] = prose
-                link_lines[n] = [(found[k].start, found[k].end) for k in body if found[k].link_only]
+                # Links, code samples and comments inside the entry widen its span, not its text.
+                link_lines[n] = [(found[k].start, found[k].end) for k in body
+                                 if found[k].link_only or found[k].kind == "noise"]
         counts: dict[int, int] = {}
         for n in bodies:
             counts[found[n].level] = counts.get(found[n].level, 0) + 1
