@@ -7,6 +7,7 @@ never a half-written graph or an index that disagrees with it. A failed build le
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -46,12 +47,24 @@ class BuildResult:
 def definition_similarity(embedder):
     """Cosine similarity of definitions under the embedding model (for headword recovery)."""
 
-    def similarity(queries, documents):
-        import numpy as np
+    import numpy as np
 
-        a = embedder.encode_documents(list(queries))
-        b = embedder.encode_documents(list(documents))
-        return np.asarray(a) @ np.asarray(b).T
+    # Recovery asks about the same definitions and candidate words many times over (lexicon, corpus
+    # words, gojūon windows): each text is encoded once per build, and unseen texts in one batch.
+    cache: dict[str, np.ndarray] = {}
+
+    def vectors(texts) -> np.ndarray:
+        texts = list(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in cache))
+        if missing:
+            cache.update(zip(missing, np.asarray(embedder.encode_documents(missing)), strict=True))
+        return np.stack([cache[t] for t in texts]) if texts else np.zeros((0, 0))
+
+    def similarity(queries, documents):
+        queries, documents = list(queries), list(documents)
+        if not queries or not documents:
+            return np.zeros((len(queries), len(documents)))
+        return vectors(queries) @ vectors(documents).T
 
     return similarity
 
@@ -98,8 +111,13 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             for prefix, ns in PREFIXES.items():
                 dataset.bind(prefix, ns)
             parts.append(dataset.serialize(format="nquads", encoding="utf-8"))
+            # The in-memory graph (~1 KB a quad) and the concepts are not needed past this point: free them
+            # before the store, index and calibration are built, or a 50k-entry glossary holds GBs to the end.
+            del dataset, concepts
+            gc.collect()  # rdflib's graph and store refer to each other: only the collector frees them
             built.append((config, [d.name for d in part.documents]))
         nquads = b"".join(parts)
+        del parts  # one copy of the serialised graph, not two
         tmp.mkdir(parents=True)
         (tmp / INGESTED).write_bytes(nquads)  # the graph before curation: a curation republishes from it
         quads = write_store(tmp / "store", nquads)
