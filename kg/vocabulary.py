@@ -405,7 +405,7 @@ def lookup(store: GraphStore, label: str, lang: str | None, vocid: str | Callabl
 
 
 # ?c is projected: pyoxigraph substitutes only projected variables (otherwise it raises).
-HEADWORD_STATUS = f"SELECT ?c ?s WHERE {{ ?c <{KGO}headwordStatus> ?s }}"
+HEADWORD_STATUS = P + "SELECT ?c ?s WHERE { ?c kgo:headwordStatus ?s }"
 
 
 def headword_status(store: GraphStore, uri: str) -> str:
