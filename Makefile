@@ -67,6 +67,7 @@ eval: $(MODEL) $(JMDICT) ## extraction and search quality against the hand-annot
 bench: build ## speed benchmarks as ratios against raw pyoxigraph, faiss and fugashi
 	$(PY) -m kg bench
 	$(PY) -m kg bench-sparql
+	$(PY) -m kg bench-ingest  # kg build of generated 5k-50k-entry glossaries (CSV, headword lines): time, peak memory
 
 clean: ## remove built artifacts (keeps the virtualenv and the model)
 	rm -rf var test-artifacts

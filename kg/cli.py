@@ -352,6 +352,28 @@ def bench(ctx: click.Context, n: int, no_scale: bool) -> None:
         click.echo(json.dumps(scale, ensure_ascii=False))
 
 
+@main.command("bench-ingest")
+@click.option("--sizes", default=None, help="Comma-separated entry counts (default 5000,10000,20000,50000).")
+@click.option("--layouts", default="csv,text", show_default=True, help="Comma-separated: csv, text.")
+@click.option("--quick", is_flag=True, help="Sizes 500,1000,2000 (a smoke run).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the synthetic glossaries.")
+@click.option("--timeout", "timeout_s", default=900.0, show_default=True, help="Seconds before one build is killed.")
+@click.pass_context
+def bench_ingest(ctx: click.Context, sizes: str | None, layouts: str, quick: bool, seed: int, timeout_s: float) -> None:
+    """`kg build` of generated 5k–50k-entry glossaries (CSV, headword lines): time and peak memory vs a raw reference."""
+    from kg.bench_ingest import QUICK_SIZES, SIZES, format_bench_ingest, run_bench_ingest
+
+    try:
+        counts = [int(s) for s in sizes.split(",")] if sizes else list(QUICK_SIZES if quick else SIZES)
+    except ValueError as exc:
+        raise click.BadParameter(f"--sizes takes comma-separated entry counts ({exc})") from exc
+    results = run_bench_ingest(_settings(ctx).corpus_dir, counts, [s.strip() for s in layouts.split(",") if s.strip()],
+                               seed, timeout_s=timeout_s, log=lambda m: click.echo(m, err=True))
+    click.echo(format_bench_ingest(results))
+    if any(r.error for r in results):
+        sys.exit(1)
+
+
 @main.command("bench-sparql")
 @click.option("-n", "--requests", "n", default=50, show_default=True, help="Most samples per measurement.")
 @click.option("--budget", default=3.0, show_default=True, help="Seconds per measurement before it stops early.")
