@@ -60,6 +60,7 @@ class Cue:
     # A see-reference (参照, →, cf.): it names a term only when the glossary defines it; otherwise it
     # points at a page or a document, which is no concept relation (linking drops it).
     reference: bool = False
+    family: str = ""  # the construction this cue is a surface form of (defaults to its id)
     self_term: str | None = field(default=None, compare=False)  # the term the examples are about
 
     def pattern_for(self, names: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -151,7 +152,7 @@ def compile_cue(spec: dict, source: str) -> Cue:
         return Cue(spec["id"], RelationKind(spec["kind"]), None if about_self else re.compile(pattern),
                    float(spec.get("confidence", 0.95)), bool(spec.get("hedged", False)), examples,
                    template=pattern if about_self else None, self_term=spec.get("term"),
-                   reference=bool(spec.get("reference", False)))
+                   reference=bool(spec.get("reference", False)), family=spec.get("family", spec["id"]))
     except (KeyError, ValueError, re.error) as exc:
         raise ValueError(f"{source}: cue {spec.get('id', '?')}: {exc}") from exc
 

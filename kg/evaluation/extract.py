@@ -5,9 +5,11 @@ documents are looked up in the bundled corpus (data/corpus) and the third-party 
 (data/dev). Each document is read as `kg build` reads it: a bundled one with the bundled profile,
 a third-party one alone, as its owner would build it, with the default profile.
 
-Leave-one-document-out: a cue of the relation grammar counts for a document only when it finds a
-gold relation in at least one *other* document. A cue fitted to a single glossary therefore earns
-nothing on it, and the pooled third-party figures measure the grammar as it would meet a new file.
+Leave-one-document-out: a cue of the relation grammar counts for a document only when its family
+(the construction it is a surface form of, ingest/cues/default.toml) finds a gold relation in at
+least one *other* document. A cue fitted to a single glossary therefore earns nothing on it (the
+bundled profile's cues are families of their own), and the pooled third-party figures measure the
+grammar as it would meet a new file.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ingest.profile import Profile, named_profile, use_profile
 from ingest.reader import read_document
 from ingest.readers import UnrecognisedLayout, choose
 from ingest.records import Entry, LabelKind, Relation, RelationKind, Term
-from ingest.relations import defined_references_only, extract_relations
+from ingest.relations import cues_for, defined_references_only, extract_relations
 from ingest.terms import abbreviation_links, definition_subject, label_key, parse_name
 from kg.evaluation.common import PRF, Accuracy, table
 
@@ -197,15 +199,22 @@ def _cue_of(rel: Relation) -> str:
     return pattern.removeprefix("hedged-") if pattern.startswith("hedged-") and pattern != "hedged-synonym" else pattern
 
 
+def _families() -> dict[str, str]:
+    """Cue id -> the construction (family) it is a surface form of; profile cues are families of their own."""
+    return {cue.id: cue.family or cue.id for cue in cues_for(named_profile("callcenter"))}
+
+
 def _cue_support(gold: dict[str, list[dict]], terms: dict[str, list[Term]]) -> dict[str, set[str]]:
-    """For every cue, the documents on which it finds at least one gold relation."""
+    """For every cue family, the documents on which one of its cues finds at least one gold relation."""
+    families = _families()
     support: dict[str, set[str]] = defaultdict(set)
     for doc, entries in gold.items():
         wanted = {(r["type"], key(r["target"])) for g in entries for r in g.get("relations", [])}
         for term in terms.get(doc, []):
             for rel in term.relations:
                 if (rel.kind.value, key(rel.target)) in wanted:
-                    support[_cue_of(rel)].add(doc)
+                    cue = _cue_of(rel)
+                    support[families.get(cue, cue)].add(doc)
     return support
 
 
@@ -242,6 +251,7 @@ def evaluate(corpus_dir: Path, gold_dir: Path, dev_dir: Path | None = None, simi
         terms.update(found)
         readers.update(seen)
     support = _cue_support({n: gold[n] for n in bundled + third}, terms)
+    families = _families()
     per_document: dict[str, Scores] = {}
     in_sample: dict[str, Scores] = {}
     for name in bundled + third:
@@ -249,7 +259,7 @@ def evaluate(corpus_dir: Path, gold_dir: Path, dev_dir: Path | None = None, simi
             cue = _cue_of(rel)
             if cue.startswith("field-"):
                 return True  # a column states the relation; no cue was involved
-            return bool(support.get(cue, set()) - {name})
+            return bool(support.get(families.get(cue, cue), set()) - {name})
 
         per_document[name] = _score_document(gold[name], terms.get(name, []), allowed)
         per_document[name].reader = readers.get(name, "missing")
