@@ -37,6 +37,8 @@ MACROS = {
     "LIST": r"(?P<list>[^。\n]{1,200})",
     # Several terms listed: quoted, code, Latin or unquoted names joined by 、 , ・ や および.
     "TERMS": rf"(?P<list>{_TERM}(?:\s*(?:、|,|，|・|や|および|及び|と|または)\s*{_TERM})*)",
+    # At least two terms joined by list punctuation (、 , ・): an enumeration, not one name.
+    "TERMS2": rf"(?P<list>{_TERM}(?:\s*(?:、|,|，|・)\s*{_TERM})+)",
     # A term written without brackets, possibly with a bracketed gloss (older cue tables).
     "BARE": r"(?P<bare>[^\s、。「」『』(（]{2,30}?(?:[(（][^)）]{1,40}[)）])?)",
 }
@@ -144,7 +146,7 @@ class CueMatch:
 
 def compile_cue(spec: dict, source: str) -> Cue:
     try:
-        pattern = re.sub(r"\{(Q|NAME|LATIN|LIST|BARE|TERMS)\}", lambda m: MACROS[m[1]], spec["pattern"])
+        pattern = re.sub(r"\{(Q|NAME|LATIN|LIST|BARE|TERMS2|TERMS)\}", lambda m: MACROS[m[1]], spec["pattern"])
         examples = tuple((e["text"], tuple(e.get("targets", ()))) for e in spec.get("examples", ()))
         about_self = "{SELF}" in pattern
         if about_self:

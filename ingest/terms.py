@@ -32,7 +32,7 @@ def clean_label(text: str) -> str:
     text = MD_LINK.sub(lambda m: m[1] or m[2] or "", text)
     text = MARKUP.sub("", text).replace("\t", " ")
     text = LEADING_MARKERS.sub("", text.strip())
-    text = re.sub(r"\s*[:：]$", "", text)
+    text = re.sub(r"\s*[:：]$|\s*など$", "", text)  # 「ES2016 など」: など ends a list, not a name (命令等 keeps 等)
     text = text.strip().strip("「」『』\"'“”【】").strip()
     return re.sub(r"\s+", " ", text)
 
