@@ -41,6 +41,20 @@ def _singular(word: str) -> str:
     return word
 
 
+def _base_forms(phrase: str) -> list[str]:
+    """Verb base forms of a one-word phrase, as JMdict writes verb glosses: "abandoned" -> "to abandon",
+    "handling" -> "to handle"."""
+    if " " in phrase or len(phrase) < 5:
+        return []
+    stems = []
+    if phrase.endswith("ing"):
+        stems = [phrase[:-3], phrase[:-3] + "e"]
+    elif phrase.endswith("ed"):
+        stems = [phrase[:-2], phrase[:-1]]
+    # Only as verbs: the bare stem is often a noun of another meaning (handling -> handle -> 取っ手).
+    return ["to " + stem for stem in stems if len(stem) > 2]
+
+
 class EnglishLexicon:
     """English words and phrases -> weighted Japanese forms, from a JMdict reader (ingest.jmdict)."""
 
@@ -82,7 +96,8 @@ class EnglishLexicon:
         from ingest.jmdict import normalise_gloss
 
         found: dict[str, float] = {}
-        for variant in dict.fromkeys((phrase, " ".join(_singular(w) for w in phrase.split()), "to " + phrase)):
+        for variant in dict.fromkeys((phrase, " ".join(_singular(w) for w in phrase.split()), "to " + phrase,
+                                      *_base_forms(phrase))):
             for entry in self._exact(variant):
                 where = next(((i, j) for i, glosses in enumerate(entry.senses)
                               for j, g in enumerate(glosses) if normalise_gloss(g) == variant), None)
@@ -92,7 +107,7 @@ class EnglishLexicon:
                 # Earlier senses, earlier glosses within a sense (the main translation) and listed
                 # (frequent) words first; verbs ("to X") a little behind nouns.
                 weight = (1 / (1 + sense)) * (1 / (1 + 0.25 * position)) * (0.4 + 0.6 * min(1.0, entry_rank(entry) / 8))
-                if variant.startswith("to ") and variant != phrase:
+                if variant != phrase and (variant.startswith("to ") or variant in _base_forms(phrase)):
                     weight *= 0.7
                 form = entry.headword
                 found[form] = max(found.get(form, 0.0), weight)
@@ -136,7 +151,10 @@ class EnglishLexicon:
         if len(word_forms) > 1 and all(word_forms):
             joined = "".join(f[0][0] for f in word_forms)  # word by word: 従業員満足
             labels.append((joined, WORD_WEIGHT * min(f[0][1] for f in word_forms)))
-        return Translation(sorted(weighted.items(), key=lambda item: -item[1]), labels)
+        best: dict[str, float] = {}
+        for form, weight in labels:
+            best[form] = max(best.get(form, 0.0), weight)
+        return Translation(sorted(weighted.items(), key=lambda item: -item[1]), list(best.items()))
 
 
 def entry_rank(entry) -> float:
