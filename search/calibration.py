@@ -58,7 +58,8 @@ class Calibration:
     @classmethod
     def from_dict(cls, data: dict) -> Calibration:
         if tuple(data.get("features", ())) != FEATURES:
-            raise ValueError(f"calibration features {data.get('features')} are not {list(FEATURES)}: rebuild the artifact")
+            raise ValueError(f"calibration features {data.get('features')} are not {list(FEATURES)}: "
+                             "rebuild the artifact")
         return cls(list(data["weights"]), float(data["threshold"]), FEATURES, dict(data.get("fit", {})))
 
     @classmethod
@@ -84,16 +85,16 @@ def fit(x: list[list[float]], y: list[int], l2: float = 1.0, steps: int = 100,
         prior: list[float] | None = None) -> list[float]:
     """Logistic regression by Newton steps (a few hundred rows), its weights shrunk toward prior
     (zeros by default) with an L2 penalty; the bias is not shrunk."""
-    X = np.asarray(x, dtype=float)
+    rows = np.asarray(x, dtype=float)
     t = np.asarray(y, dtype=float)
-    w0 = np.asarray(prior if prior is not None else [0.0] * X.shape[1], dtype=float)
+    w0 = np.asarray(prior if prior is not None else [0.0] * rows.shape[1], dtype=float)
     w = w0.copy()
     # The bias is barely shrunk; without any shrinkage a separable sample sends it to infinity.
-    penalty = np.diag([1.0] * (X.shape[1] - 1) + [0.01])
+    penalty = np.diag([1.0] * (rows.shape[1] - 1) + [0.01])
     for _ in range(steps):
-        p = 0.5 * (1 + np.tanh(0.5 * (X @ w)))  # the logistic function, without overflow
-        gradient = X.T @ (p - t) + l2 * penalty @ (w - w0)
-        hessian = (X.T * (p * (1 - p))) @ X + l2 * penalty
+        p = 0.5 * (1 + np.tanh(0.5 * (rows @ w)))  # the logistic function, without overflow
+        gradient = rows.T @ (p - t) + l2 * penalty @ (w - w0)
+        hessian = (rows.T * (p * (1 - p))) @ rows + l2 * penalty
         step = np.linalg.solve(hessian, gradient)
         largest = np.abs(step).max()
         if largest > MAX_STEP:  # damped Newton: a saturated sample must not throw the weights away

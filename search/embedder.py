@@ -146,7 +146,7 @@ class Embedder:
         best = np.argpartition(-similarity, k, axis=1)[:, :k]
         index_of = {row: i for i, row in enumerate(rows)}
         words_of = {i: w for w, i in self._model.vocab.items()}
-        out = []
+        out: list[list[str]] = []
         for key in keys:
             if key is None:
                 out.append([])

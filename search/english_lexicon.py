@@ -18,9 +18,12 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 # Function words: they carry no term of their own and their glosses are noise (in, of, the).
-_STOP = frozenset("""a an the of in on at to for from by with about into after before during per and or
-is are was were be been what which who how why when where does do did this that these those it its my our your
-their called call's mean means meaning term word""".split()) - {"call"}
+_STOP = frozenset([
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "into", "after",
+    "before", "during", "per", "and", "or", "is", "are", "was", "were", "be", "been", "what", "which", "who",
+    "how", "why", "when", "where", "does", "do", "did", "this", "that", "these", "those", "it", "its", "my",
+    "our", "your", "their", "called", "call's", "mean", "means", "meaning", "term", "word",
+])
 _WORD = re.compile(r"[a-z][a-z0-9'\-]*")
 MAX_PHRASE = 4
 PER_PHRASE = 3  # Japanese forms kept per English phrase

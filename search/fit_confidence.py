@@ -13,7 +13,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from ingest.tokenize import CONTENT_POS, tokenize
+from ingest.tokenize import CONTENT_POS, Token, tokenize
 from search.calibration import Calibration, choose_threshold, features, fit
 
 _SENTENCE_END = re.compile(r"(?<=[。．！？!?])|\n")
@@ -39,10 +39,10 @@ def _strip_labels(sentence: str, labels: list[str]) -> str:
     return _BRACKETS.sub("", sentence).strip(" 、。：:は")
 
 
-def _plan(tokens, rng: random.Random) -> list[tuple[str, object]]:
+def _plan(tokens: list[Token], rng: random.Random) -> list[tuple[str, Token]]:
     """Per word: keep it, drop it, or swap it for a near word ("swap" rows are filled in later).
     People ask with their own words, so a pseudo-query that copies the definition would be too easy."""
-    plan: list[tuple[str, object]] = []
+    plan: list[tuple[str, Token]] = []
     for token in tokens:
         roll = rng.random() if token.pos in CONTENT_POS else 1.0
         if roll < SWAP:
@@ -60,7 +60,7 @@ def pseudo_queries(index, limit: int = 300, seed: int = 0, neighbours=None) -> l
     rng = random.Random(seed)
     with_definitions = [i for i, doc in enumerate(index.docs) if doc.definitions]
     rng.shuffle(with_definitions)
-    plans: list[tuple[int, list[tuple[str, object]]]] = []
+    plans: list[tuple[int, list[tuple[str, Token]]]] = []
     # Several rounds over the concepts, a different stretch each time, so that a glossary of a few
     # dozen terms still gives enough pseudo-queries to fit on.
     for _round in range(PER_CONCEPT):

@@ -8,10 +8,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from search.index import ConceptIndex
-from search.lexical import MATCH_TYPES, READING, analyze
 from search.calibration import PRIOR, Calibration, features
 from search.english import is_english_phrase, stemmed, to_katakana
+from search.index import ConceptIndex
+from search.lexical import MATCH_TYPES, READING, analyze
 from search.normalize import strip_question
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,8 @@ TRANSLATED_LABEL = 0.9  # weight of a label reached through a JMdict translation
 TRANSLATED_PREFIX, PREFIX_AMBIGUITY = 0.75, 2  # a label the translation begins, if at most 2 do
 TRANSLATED_WORDS = 8  # Japanese words of a translated question given to BM25, n-grams and vectors
 # 「チャーンレートの逆にあたる指標」 asks for the antonym of a named concept.
-OPPOSITE_OF = re.compile(r"^(?P<term>.+?)の(?:逆|反対|対義語|反対語)|^(?:the\s+)?(?:opposite|antonym)\s+of\s+(?:an?\s+|the\s+)?(?P<en>.+)$",
-                         re.IGNORECASE)
+OPPOSITE_OF = re.compile(r"^(?P<term>.+?)の(?:逆|反対|対義語|反対語)|"
+                         r"^(?:the\s+)?(?:opposite|antonym)\s+of\s+(?:an?\s+|the\s+)?(?P<en>.+)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,7 @@ class Searcher:
         order = sorted(fused, key=lambda d: -fused[d])[:k]
         # lead: how far a concept's BM25 score stands above the best other concept's (a right answer
         # usually stands out; for a question the glossary cannot answer several concepts tie).
-        bm25 = lists.get("bm25", [])[:2]
-        bm25 = [(score, d) for d, score in bm25]
+        bm25 = [(score, d) for d, score in lists.get("bm25", [])[:2]]
         out = []
         for doc in order:
             own = per_signal[doc].get("bm25", 0.0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.evaluation.common import table
+from search.hybrid import Searcher
 from search.normalize import loose_key
 
 KINDS = ("paraphrase", "question", "keyword", "english", "acronym", "variant", "negative")
@@ -141,7 +142,7 @@ def summarize(outcomes: Sequence[Outcome], threshold: Threshold = at_artifact_th
     return {
         "n": len(outcomes),
         "R@1": sum(r == 1 for r in ranks) / n,
-        "R@5": sum(bool(r) and r <= 5 for r in ranks) / n,
+        "R@5": sum(r is not None and r <= 5 for r in ranks) / n,
         "MRR": sum(1 / r for r in ranks if r) / n,
         "English R@1": (sum(o.rank(threshold(o)) == 1 for o in english) / len(english)) if english else float("nan"),
         "negatives rejected": (sum(not o.answered(threshold(o)) for o in negatives) / len(negatives)
@@ -216,7 +217,7 @@ def signal_rows(searcher, queries: Sequence[Query], gold: dict[str, set[str]]) -
     return rows
 
 
-def failures(outcomes: Sequence[Outcome], searcher_of: Callable[[Outcome], object]) -> list[str]:
+def failures(outcomes: Sequence[Outcome], searcher_of: Callable[[Outcome], Searcher]) -> list[str]:
     """One line per query answered wrongly at the artifact's threshold."""
     lines = []
     for o in outcomes:
@@ -243,11 +244,12 @@ def vector_hit_report(searcher) -> str:
     if not before[1]:
         return "vector hit rate: the model reads raw text (no word vocabulary)"
     return (f"vector hit rate over {len(texts)} definitions' content words: UniDic forms {before[0] / before[1]:.4f} "
-            f"({before[0]}/{before[1]}), with Sudachi normalised forms {after[0] / after[1]:.4f} ({after[0]}/{after[1]})\n")
+            f"({before[0]}/{before[1]}), with Sudachi normalised forms {after[0] / after[1]:.4f} "
+            f"({after[0]}/{after[1]})\n")
 
 
 def build_glossary_artifacts(settings, glossaries: Iterable[str], doc_dirs: Sequence[Path], data_root: Path,
-                             embedder, log: Callable[[str], None] = lambda _m: None) -> dict[str, object]:
+                             embedder, log: Callable[[str], None] = lambda _m: None) -> dict[str, Searcher]:
     """One artifact per third-party glossary, built as `kg build FILE` builds it, under data_root/<stem>.
 
     Returns glossary file name -> Searcher. The served artifact and the package are never touched.
