@@ -20,11 +20,14 @@ from ingest.terms import clean_label, is_acronym
 
 CUE_DIR = Path(__file__).with_name("cues")
 _NAME_CHARS = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff\u3005"
-_NAME = rf"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff\u3005][{_NAME_CHARS}・\-]{{1,29}}"
+# Okurigana inside a compound (計装済みライブラリ, 受付窓口): one kana between a kanji and a name char.
+_OKURIGANA = r"(?<=[\u4e00-\u9fff])[みきりけいしちえれ](?=[\u4e00-\u9fff\u30a0-\u30ff])"
+_NAME = rf"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff\u3005](?:[{_NAME_CHARS}・\-]|{_OKURIGANA}){{1,29}}"
 # One listed term: quoted, code or Latin (a few words), or an unquoted name, with an optional
 # bracketed gloss (ASP(Application Service Provider), 拡張ライブラリー（extension library）).
 _TERM = (r"(?:(?:[「『][^「」『』]{1,40}[」』]|`?(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.\-_]*(?: [A-Za-z0-9][A-Za-z0-9.\-_]*){0,4}(?:\(\))?`?|"
-         rf"(?<![{_NAME_CHARS}])[\u30a0-\u30ff\u4e00-\u9fff\u3005][{_NAME_CHARS}・\-]{{1,29}})(?:\s*[(（][^()（）]{{1,40}}[)）])?)")
+         rf"(?<![{_NAME_CHARS}])[\u30a0-\u30ff\u4e00-\u9fff\u3005](?:[{_NAME_CHARS}・\-]|{_OKURIGANA}){{1,29}})"
+         r"(?:\s*[(（][^()（）]{1,40}[)）])?)")
 MACROS = {
     # A run of quoted targets: 「A」「B」、『C』 — the last closing bracket is often lost in scraping.
     "Q": r"(?P<targets>(?:[「『][^「」『』。\n]{1,60}(?:[」』]|(?=[「『])|$)\s*(?:[、・とや,]\s*|および|及び|または)?)+)",
@@ -44,7 +47,8 @@ MACROS = {
 }
 _QUOTED = re.compile(r"[「『]([^「」『』]+)")
 # ・ separates list items, except inside a katakana compound (ワーク・ライフ・バランス).
-_LIST_SPLIT = re.compile(r"\s*(?:[、,，;；]|(?<![\u30a1-\u30fa])・|・(?![\u30a1-\u30fa])|/|／|および|及び|または|又は|"
+# A slash is no list separator: 「SSL/TLS 暗号化」 is one title, 「入力/出力」 one name.
+_LIST_SPLIT = re.compile(r"\s*(?:[、,，;；]|(?<![\u30a1-\u30fa])・|・(?![\u30a1-\u30fa])|および|及び|または|又は|"
                          r"(?<=[^\u3041-\u3096\s])や(?=[^\u3041-\u3096\s]))\s*")
 _LIST_TAIL = re.compile(r"\s*(?:など|等|を参照|も参照|参照|の項|などがある|がある|が挙げられる|です|である)?[。.\s]*$")
 _HIRAGANA = re.compile(r"[\u3041-\u3096]")

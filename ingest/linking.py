@@ -140,10 +140,12 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
                 parsed = parse_name(rel.target)
                 if not parsed:
                     continue
-                target = _resolve(parsed.pref, label_index) or next(
-                    (_resolve(label.text, label_index) for label in parsed.labels if _resolve(label.text, label_index)),
-                    None,
-                )
+                if rel.pattern in references:  # a see-reference names the whole target: 「SSL/TLS 暗号化」 is not SSL
+                    target = _resolve(rel.target, label_index)
+                else:
+                    target = _resolve(parsed.pref, label_index) or next(
+                        (_resolve(label.text, label_index) for label in parsed.labels
+                         if _resolve(label.text, label_index)), None)
                 if target is None and rel.pattern in references:
                     # 「参照: Apache の環境変数」 names a page, not a term: a see-reference counts only
                     # when the glossaries define what it points at.

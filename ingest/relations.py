@@ -135,12 +135,16 @@ def extract_relations(entry: Entry, profile: Profile | None = None) -> list[Rela
     if len(starts) != len(entry.definition_lines):  # a definition given without its lines
         text, starts = entry.definition, [0]
     found: list[tuple[int, Relation]] = []
-    for match in find_cues(text, cues_for(profile), own_names(entry)):
+    own = own_names(entry)
+    own_keys = {label_key(n) for n in own}
+    for match in find_cues(text, cues_for(profile), own):
         cue = match.cue
         line = _line_of(entry, starts, match.start)
         span = SourceSpan(entry.doc, line, line)
         pattern = f"hedged-{cue.id}" if cue.hedged and not cue.id.startswith("hedged") else cue.id
         for target in match.targets:
+            if label_key(target) in own_keys and cue.kind is not RelationKind.ABBREVIATION:
+                continue  # 「RBACを参照」 under RBAC points at itself
             found.append((match.start, Relation(cue.kind, target, match.evidence, pattern, span, cue.confidence)))
         if match.long and match.short and match.long not in match.targets:
             found.append((match.start, Relation(RelationKind.ABBREVIATION, match.long, match.evidence,
@@ -167,9 +171,8 @@ def defined_references_only(terms: list[Term], profile: Profile | None = None) -
     known = {label_key(t.pref_label) for t in terms} | {label_key(lb.text) for t in terms for lb in t.labels}
 
     def defined(rel: Relation) -> bool:
-        parsed = parse_name(rel.target)
-        names = [parsed.pref, *(lb.text for lb in parsed.labels)] if parsed else [rel.target]
-        return any(label_key(n) in known for n in names)
+        # The whole target, as written (with or without its bracketed gloss): 「SSL/TLS 暗号化」 is not SSL.
+        return bool({label_key(rel.target), label_key(re.sub(r"\s*[(（][^)）]*[)）]", "", rel.target))} & known)
 
     return [replace(t, relations=tuple(r for r in t.relations if r.pattern not in references or defined(r)))
             for t in terms]
