@@ -118,8 +118,13 @@ def fit_confidence(searcher, limit: int = 500, seed: int = 0, min_rejected: floa
             missing.append(vector)
     positives = sum(y)
     if positives < MIN_EXAMPLES or len(y) - positives < MIN_EXAMPLES:
-        return Calibration(PRIOR.weights, PRIOR.threshold, fit={"source": "prior", "pseudo_queries": len(queries),
-                                                                 "reason": "too few definitions to fit on"})
+        # Too few to fit weights on; the prior's weights, but the threshold still from this glossary's
+        # own near misses where there are some.
+        near_misses = [PRIOR.probability(v) for v in missing]
+        threshold = choose_threshold([], near_misses, min_rejected) if len(near_misses) >= 10 else PRIOR.threshold
+        return Calibration(PRIOR.weights, threshold, fit={
+            "source": "prior weights", "pseudo_queries": len(queries), "reason": "too few definitions to fit on",
+            "threshold_from": "near misses" if len(near_misses) >= 10 else "prior"})
     # Weights shrink toward the prior's, so that a small glossary moves them only as far as its data say.
     model = Calibration(fit(x, y, prior=PRIOR.weights), 0.5)
     right = [model.probability(v) for v, ok in answered if ok]

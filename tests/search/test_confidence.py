@@ -55,3 +55,19 @@ def test_the_threshold_rejects_the_asked_share_of_near_misses():
     threshold = choose_threshold([0.9], negatives, 0.85)
     assert sum(n < threshold for n in negatives) / len(negatives) >= 0.85
     assert sum(n >= threshold for n in negatives) >= 10  # no stricter than asked
+
+
+def test_a_glossary_too_small_to_fit_keeps_the_prior_weights_but_its_own_threshold():
+    from search.calibration import PRIOR
+    from search.fit_confidence import fit_confidence
+    from search.hybrid import Searcher
+    from search.index import ConceptDoc, ConceptIndex
+
+    docs = [ConceptDoc("c1", {"ja": "放棄呼"}, definitions=["オペレーターにつながる前に顧客が電話を切ってしまった呼。"]),
+            ConceptDoc("c2", {"ja": "稼働率"}, definitions=["オペレーターが勤務時間のうち通話や後処理に費やした時間の割合。"]),
+            ConceptDoc("c3", {"ja": "離職率"}, definitions=["一定期間にオペレーターが職場を辞めた割合。定着率の逆。"])]
+    calibration = fit_confidence(Searcher(ConceptIndex(docs, None, None)))
+    assert calibration.weights == PRIOR.weights
+    assert calibration.fit["source"] == "prior weights"
+    assert calibration.fit["threshold_from"] in {"near misses", "prior"}
+    assert 0.05 <= calibration.threshold <= 0.95
