@@ -276,7 +276,8 @@ def eval_search(ctx: click.Context, queries: Path | None, dev_queries: Path | No
     bundled = evaluation.load_queries(queries or gold_dir / "queries.jsonl")
     outcomes = evaluation.ask(searcher, bundled, gold)
     rows = evaluation.signal_rows(searcher, bundled, gold) if by_signal else None
-    click.echo(evaluation.report_set("bundled glossaries (the served artifact)", outcomes, rows))
+    click.echo(evaluation.report_set("bundled glossaries (the served artifact)", outcomes, rows,
+                                     [evaluation.fit_line("served artifact", searcher)]))
     if show_failures:
         click.echo("\n".join(evaluation.failures(outcomes, lambda _o: searcher)) + "\n")
     dev_path = dev_queries or gold_dir / "queries_dev.jsonl"
@@ -294,7 +295,8 @@ def eval_search(ctx: click.Context, queries: Path | None, dev_queries: Path | No
         dev_outcomes = [o for g, s in sorted(searchers.items())
                         for o in evaluation.ask(s, [q for q in third_party if q.glossary == g], gold)]
         click.echo(evaluation.report_set("third-party glossaries (one artifact each, built as `kg build FILE`)",
-                                         dev_outcomes))
+                                         dev_outcomes, None,
+                                         [evaluation.fit_line(g, s) for g, s in sorted(searchers.items())]))
         if show_failures:
             click.echo("\n".join(evaluation.failures(dev_outcomes, lambda o: searchers[o.query.glossary])))
 

@@ -177,13 +177,24 @@ def _cells(summary: dict[str, float]) -> list[str]:
     return [str(summary["n"]), *("–" if summary[k] != summary[k] else f"{summary[k]:.3f}" for k in KEYS)]
 
 
-def report_set(title: str, outcomes: Sequence[Outcome], signal_rows: list[list[str]] | None = None) -> str:
+def fit_line(name: str, searcher: Searcher) -> str:
+    """How an artifact's confidence model was fitted (from its manifest record)."""
+    fit = searcher.calibration.fit
+    return (f"{name}: threshold {searcher.threshold:.3f} from {fit.get('source', '?')}, "
+            f"{fit.get('pseudo_queries', 0)} pseudo-queries, right top hits kept {fit.get('right_kept', '–')}, "
+            f"near misses rejected {fit.get('near_misses_rejected', '–')}")
+
+
+def report_set(title: str, outcomes: Sequence[Outcome], signal_rows: list[list[str]] | None = None,
+               fit_lines: list[str] | None = None) -> str:
     """Overall, per kind and per glossary tables for one query set."""
     logo = leave_one_glossary_out(outcomes)
     tuned: Threshold = lambda o: logo[o.query.glossary]  # noqa: E731
     thresholds = sorted({round(o.artifact_threshold, 3) for o in outcomes})
     out = [f"## search — {title}: {len(outcomes)} queries, {len({o.query.glossary for o in outcomes})} glossaries",
-           f"artifact confidence thresholds (fitted on each artifact's own definitions): {thresholds}", ""]
+           f"artifact confidence thresholds (fitted on each artifact's own definitions): {thresholds}"]
+    out += [f"  {line}" for line in fit_lines or []]
+    out.append("")
     out.append(table(["threshold", "n", *KEYS], [
         ["artifact's own (no query used)", *_cells(summarize(outcomes))],
         ["global, tuned leave-one-glossary-out", *_cells(summarize(outcomes, tuned))],
