@@ -254,8 +254,11 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
                 targets += split_quoted(groups["targets"])
             if "list" in groups:
                 targets += split_list(groups["list"])
-            if "name" in groups and not _CLAUSE_END.search(text[:m.start("name")]) and not (
-                    cue.kind is RelationKind.BROADER and _NOUN_PHRASE.search(text[:m.start("name")])):
+            # A short generic head under a clause (「…を埋め込む技術の一つ」) names nothing; a longer
+            # name keeps its place (「…仕様に準拠したネットワークプラグインの一種」).
+            before = text[:m.start("name")] if "name" in groups else ""
+            if "name" in groups and not (_CLAUSE_END.search(before) and len(groups["name"]) <= 3) and not (
+                    cue.kind is RelationKind.BROADER and _NOUN_PHRASE.search(before)):
                 targets += split_list(groups["name"])
             if "latin" in groups:
                 targets.append(clean_label(groups["latin"]))
