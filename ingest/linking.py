@@ -65,6 +65,9 @@ def _choose_pref(terms: Sequence[Term]) -> Term:
                                      -len(t.pref_label)))
 
 
+MERGE_CONFIDENCE = 0.5
+
+
 def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
     """Group terms into concepts and resolve their related/antonym targets."""
     report = LinkReport()
@@ -75,6 +78,9 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
         uf.docs[i][term.entry.doc] = key
         by_key[key].append(i)
     for indexes in by_key.values():
+        # A name the machine guessed with little confidence merges nothing: two definitions become one
+        # concept only on a stated or confidently recovered name (a curator can still merge them).
+        indexes = [i for i in indexes if terms[i].headword_confidence >= MERGE_CONFIDENCE]
         for i in indexes[1:]:
             if not uf.union(indexes[0], i):
                 report.conflicts.append(f"{terms[i].entry.span}: 「{terms[i].pref_label}」 is defined twice in one glossary")
@@ -115,11 +121,19 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
         groups[uf.find(i)].append(term)
 
     drafts = [_draft(group) for group in groups.values()]
-    concepts_by_key = {d["key"]: d for d in drafts}
+    concepts_by_key: dict[str, dict] = {}
+    for draft in drafts:
+        # Concepts kept apart under one name (two entries of one glossary, a guessed name equal to a
+        # stated one) each keep their own key, so no definition is lost.
+        key, n = draft["key"], 1
+        while draft["key"] in concepts_by_key:
+            n += 1
+            draft["key"] = f"{key}~{n}"
+        concepts_by_key[draft["key"]] = draft
     # label key -> concept keys, pref labels first (Skosmos precedence)
     label_index: dict[str, list[str]] = defaultdict(list)
     for draft in drafts:
-        label_index[draft["key"]].append(draft["key"])
+        label_index[label_key(draft["pref"])].append(draft["key"])
     for draft in drafts:
         for label in draft["labels"]:
             k = label_key(label.text)
