@@ -25,12 +25,12 @@ _OKURIGANA = r"(?<=[\u4e00-\u9fff])[みきりけいしちえれ](?=[\u4e00-\u9ff
 _NAME = rf"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff\u3005](?:[{_NAME_CHARS}・\-]|{_OKURIGANA}){{1,29}}"
 # One listed term: quoted, code or Latin (a few words), or an unquoted name, with an optional
 # bracketed gloss (ASP(Application Service Provider), 拡張ライブラリー（extension library）).
-_TERM = (r"(?:(?:[「『][^「」『』]{1,40}[」』]|`?(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.\-_]*(?: [A-Za-z0-9][A-Za-z0-9.\-_]*){0,4}(?:\(\))?`?|"
+_TERM = (r"(?:(?:[「『][^「」『』]{1,40}[」』]|`?(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.\-_]*(?: [A-Za-z0-9][A-Za-z0-9.\-_]*){0,4}(?:\(\))?`?|"  # noqa: E501
          rf"(?<![{_NAME_CHARS}])[\u30a0-\u30ff\u4e00-\u9fff\u3005](?:[{_NAME_CHARS}・\-]|{_OKURIGANA}){{1,29}})"
          r"(?:\s*[(（][^()（）]{1,40}[)）])?)")
 MACROS = {
     # A run of quoted targets: 「A」「B」、『C』 — the last closing bracket is often lost in scraping.
-    "Q": r"(?P<targets>(?:[「『][^「」『』。\n]{1,60}(?:[」』]|(?=[「『])|$)\s*(?:[、・とや,]\s*|および|及び|または)?)+)",
+    "Q": r"(?P<targets>(?:[「『][^「」『』。\n]{1,60}(?:[」』]|(?=[「『])|$)\s*(?:[、・とや,]\s*|および|及び|または)?)+)",  # noqa: E501
     # One unquoted term (ウォーターフォール開発, DX): no particles, bounded on the left.
     # Several names joined by や or 、 (オペレーターやコミュニケーター) are one match, split later.
     "NAME": rf"(?<![{_NAME_CHARS}])(?P<name>{_NAME}(?:(?:や|、|，|,\s?){_NAME})*)",
@@ -114,7 +114,7 @@ def _self_matches(cue: Cue, text: str, names: tuple[str, ...]) -> Iterable[re.Ma
     if not present:  # the alternation of literal names matches nowhere
         return ()
     listed = text + _LIST_START + "".join(n + _ITEM_END for n in present)
-    if cue.template.startswith("{SELF}"):
+    if (cue.template or "").startswith("{SELF}"):
         # A match starts where a name does: try those places only, as finditer would (left to right,
         # resuming after each match), instead of trying the back-reference at every character.
         matches, resume = [], 0
@@ -180,11 +180,14 @@ def compile_cues(specs: Iterable[dict], source: str) -> tuple[Cue, ...]:
 
 
 def split_quoted(run: str) -> list[str]:
-    targets = []
+    targets: list[str] = []
     for raw in _QUOTED.findall(run):
         text = clean_label(raw)
         # 「呼量予測/コール予測」 names two alternatives of one concept; an English name keeps its slash.
-        parts = [text] if re.fullmatch(r"[A-Za-z0-9 ./&\-]+", text) else [clean_label(p) for p in re.split(r"\s*[/／]\s*", text)]
+        if re.fullmatch(r"[A-Za-z0-9 ./&\-]+", text):
+            parts = [text]
+        else:
+            parts = [clean_label(p) for p in re.split(r"\s*[/／]\s*", text)]
         targets.extend(p for p in parts if p)
     return targets
 
@@ -249,7 +252,7 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
             long = clean_label(groups["long"]) if "long" in groups else None
             # Every group the match filled gives targets: 「ソフトウェア開発キット（Software Development
             # Kit）の略」 names the long form in both languages.
-            targets = []
+            targets: list[str] = []
             if "targets" in groups:
                 targets += split_quoted(groups["targets"])
             if "list" in groups:

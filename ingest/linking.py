@@ -58,7 +58,7 @@ class _UnionFind:
 
 def _choose_pref(terms: Sequence[Term]) -> Term:
     # Stated headwords beat recovered ones; Japanese beats English; then the most common.
-    keys = defaultdict(int)
+    keys: defaultdict[str, int] = defaultdict(int)
     for term in terms:
         keys[label_key(term.pref_label)] += 1
     return max(terms, key=lambda t: (t.headword_confidence, t.pref_lang == "ja", keys[label_key(t.pref_label)],
@@ -83,7 +83,8 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
         indexes = [i for i in indexes if terms[i].headword_confidence >= MERGE_CONFIDENCE]
         for i in indexes[1:]:
             if not uf.union(indexes[0], i):
-                report.conflicts.append(f"{terms[i].entry.span}: 「{terms[i].pref_label}」 is defined twice in one glossary")
+                report.conflicts.append(
+                    f"{terms[i].entry.span}: 「{terms[i].pref_label}」 is defined twice in one glossary")
     for i, term in enumerate(terms):
         for rel in term.relations:
             if rel.kind is not RelationKind.SYNONYM or rel.hedged:
@@ -149,7 +150,7 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
             for rel in term.relations:
                 # A hedged synonym (「広義では…と同義」) links two concepts as related, never as one.
                 kind = RelationKind.RELATED if rel.kind is RelationKind.SYNONYM and rel.hedged else rel.kind
-                if kind not in (RelationKind.RELATED, RelationKind.ANTONYM, RelationKind.BROADER, RelationKind.NARROWER):
+                if kind in (RelationKind.SYNONYM, RelationKind.ABBREVIATION):
                     continue
                 parsed = parse_name(rel.target)
                 if not parsed:

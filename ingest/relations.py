@@ -37,7 +37,7 @@ TITLE_COMPARISON = re.compile(r"(?P<a>[^\s、。「」?？]{2,20}?)(?:と(?P<b>[
 TITLE_DIFFERENCE = re.compile(r"(?:[?？]|、)(?P<list>[^?？、。]{2,40}?)との違い")
 SECTION_RELATED = re.compile(r"^(?P<target>.+?)との関連用語$")
 # What article titles list beside terms: 「…とは?業務内容や…との違い」「意味・役割・メリット」.
-TITLE_GENERIC = frozenset({"業務内容", "仕事内容", "役割", "特徴", "意味", "目的", "方法", "種類", "メリット", "デメリット",
+TITLE_GENERIC = frozenset({"業務内容", "仕事内容", "役割", "特徴", "意味", "目的", "方法", "種類", "メリット", "デメリット",  # noqa: E501
                            "例文", "使い方", "重要性", "必要性", "導入方法", "ポイント", "仕組み"})
 
 
@@ -60,13 +60,14 @@ def relations_from_context(entry: Entry, profile: Profile | None = None) -> list
             target = re.sub(r"^.*?(?:とは[?？]?)", "", target)
             if target in TITLE_GENERIC:  # 「ヘルプデスクとは?業務内容やコールセンターとの違い」
                 continue
-            if target and target not in ignored or "との違い" in title:
+            if (target and target not in ignored) or "との違い" in title:
                 out.append(Relation(RelationKind.RELATED, clean_label(target), title, "title-chigai", span, 0.8))
     # 「Xとの関連用語」 heads the bullet items under it, not the next headword after them (003: LTV).
     if (entry.section and entry.layout in ("bullet", "colon") and (m := SECTION_RELATED.match(entry.section))
             and entry.headword_line):
         span = SourceSpan(entry.doc, entry.headword_line, entry.headword_line)
-        out.append(Relation(RelationKind.RELATED, clean_label(m["target"]), entry.section, "section-kanren", span, 0.85))
+        out.append(Relation(RelationKind.RELATED, clean_label(m["target"]), entry.section, "section-kanren", span,
+                            0.85))
     return out
 
 

@@ -21,7 +21,7 @@ NOTE_LABEL = re.compile(r"^\s*(?:訳注|原語|英語|英|略称?|略語|注|読
 
 # What layouts wrap a term in, never part of it: list markers and numbering (■用語, 1. 用語, ①用語),
 # Markdown and HTML markup, template syntax, heading attributes, a trailing colon.
-LEADING_MARKERS = re.compile(r"^(?:[■□●○◆◇▼▽▲△★☆※・◎•►▶＊*+#\-]+\s*|(?:\d{1,3}[.)）．:]|[A-Za-z][.)）．])(?!\d)\s*|[(（]\d{1,3}[)）]\s*|[①-⑳㉑-㉟]\s*|第\d+[章節項]\s*)+")
+LEADING_MARKERS = re.compile(r"^(?:[■□●○◆◇▼▽▲△★☆※・◎•►▶＊*+#\-]+\s*|(?:\d{1,3}[.)）．:]|[A-Za-z][.)）．])(?!\d)\s*|[(（]\d{1,3}[)）]\s*|[①-⑳㉑-㉟]\s*|第\d+[章節項]\s*)+")  # noqa: E501
 MARKUP = re.compile(r"\*\*|__|`|<[^<>]{1,200}>|\{\{[^{}]*\}\}|\{%[^%]*%\}|\s*\{[#.][^{}]*\}\s*$")
 MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\[[^\]]*\]")
 

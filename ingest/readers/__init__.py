@@ -88,7 +88,7 @@ def detect_all(doc: Document) -> list[tuple[str, Detection]]:
 def choose(doc: Document) -> Choice:
     """Read the document with the best-fitting reader that finds entries; raise UnrecognisedLayout if none does."""
     detections = detect_all(doc)
-    for i, (name, detection) in enumerate(detections):
+    for name, detection in detections:
         if detection.score < MIN_SCORE:
             break
         reading = _REGISTRY[name].read(doc)

@@ -17,10 +17,10 @@ from ingest.records import Document, Entry
 # Template and markup noise that never becomes an entry: Liquid/Jinja/Hugo tags, HTML comments.
 TEMPLATE_TAG = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}")
 # A term given only as a template argument: {% include term_dt.html title="オプション取引" %}.
-TEMPLATE_TERM = re.compile(r"""\{%-?\s*(?:include|render)\b[^%]*?\b(?:title|term|name|word)\s*=\s*["']([^"']+)["'][^%]*-?%\}""")
+TEMPLATE_TERM = re.compile(r"""\{%-?\s*(?:include|render)\b[^%]*?\b(?:title|term|name|word)\s*=\s*["']([^"']+)["'][^%]*-?%\}""")  # noqa: E501
 # An inline template call whose argument is the text it shows: {{HTTPHeader("Accept")}},
 # {{< glossary_tooltip text="Pod" term_id="pod" >}}, {{ term('API') }}.
-_INLINE_CALL = re.compile(r"""\{\{[<%]?-?\s*[\w.:-]+\s*\(?\s*(?:(?:text|title|term|name)\s*=\s*)?["']([^"']+)["'][^{}]*\}\}""")
+_INLINE_CALL = re.compile(r"""\{\{[<%]?-?\s*[\w.:-]+\s*\(?\s*(?:(?:text|title|term|name)\s*=\s*)?["']([^"']+)["'][^{}]*\}\}""")  # noqa: E501
 
 
 def render_template_tags(line: str) -> str:

@@ -14,13 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.kana import to_hiragana
-from ingest.kana import to_hiragana
 from ingest.records import Entry, SourceSpan
 
 # Header names, matched after NFKC, lower-casing and dropping spaces and brackets. Order matters:
 # the first role whose names match wins, so 「用語の読み」 is a reading before it is a term.
 HEADER_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("reading", ("読み", "よみ", "読み方", "よみがな", "ふりがな", "フリガナ", "かな", "カナ", "reading", "yomi", "kana",
+    ("reading", ("読み", "よみ", "読み方", "よみがな", "ふりがな", "フリガナ", "かな", "カナ", "reading", "yomi", "kana",  # noqa: E501
                  "pronunciation")),
     ("definition", ("定義", "説明", "意味", "解説", "内容", "概要", "語義", "definition", "description", "meaning",
                     "explanation", "desc", "gloss")),
@@ -162,7 +161,7 @@ def entries_from_rows(doc: str, rows: Sequence[Row], roles: Sequence[str], layou
         fields = tuple((role, value) for role in ROLES[1:]
                        if role not in ("term", "definition", "english", "translation", "reading")
                        for value in values.get(role, []))
-        category = (values.get("category") or [section])[0]
+        category = values["category"][0] if values.get("category") else section
         head_line, span = row.line_start, SourceSpan(doc, row.line_start, row.line_end)
         if len(row.cell_spans) == len(row.cells):  # <td> per line: the headword and definition have lines of their own
             head_line = row.cell_spans[list(roles).index("term")][0]

@@ -16,7 +16,15 @@ import lxml.html
 from lxml import etree
 
 from ingest.markup import join_lines
-from ingest.readers.base import TEMPLATE_TAG, TEMPLATE_TERM, Detection, render_template_tags, Reader, Reading, fit_score, suffix
+from ingest.readers.base import (
+    TEMPLATE_TERM,
+    Detection,
+    Reader,
+    Reading,
+    fit_score,
+    render_template_tags,
+    suffix,
+)
 from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
 from ingest.records import Document, Entry, SourceSpan
 

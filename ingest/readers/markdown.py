@@ -13,6 +13,7 @@ contents) are noise. A template tag that names a term (`title="…"`) is read as
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -24,7 +25,15 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from ingest.layout import is_kana_row
 from ingest.markup import join_lines
 from ingest.readers.base import (
-    TEMPLATE_TAG, TEMPLATE_TERM, Detection, Reader, Reading, fit_score, render_template_tags, suffix, trim_span,
+    TEMPLATE_TAG,
+    TEMPLATE_TERM,
+    Detection,
+    Reader,
+    Reading,
+    fit_score,
+    render_template_tags,
+    suffix,
+    trim_span,
 )
 from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
 from ingest.records import Document, Entry, SourceSpan
@@ -224,7 +233,7 @@ def _plausible_lead(lead: str) -> bool:
 
 
 def _entry(doc: Document, head: str, head_line: int, pieces: list[tuple[str, int, int]], section: str | None,
-           layout: str, links: list[tuple[int, int]] = ()) -> Entry | None:
+           layout: str, links: Sequence[tuple[int, int]] = ()) -> Entry | None:
     """An entry from its text pieces; link-only lines inside it (「詳しくは…」 links) widen its span, not its text."""
     pieces = [p for p in pieces if p[0].strip()]
     if not head or not pieces:
@@ -248,9 +257,8 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     section: str | None = None
     sections: dict[int, str | None] = {}
     for n, block in enumerate(found):
-        if block.kind == "heading":
-            if is_kana_row(block.text):
-                section = block.text
+        if block.kind == "heading" and is_kana_row(block.text):
+            section = block.text
         sections[n] = section
 
     def add(entry: Entry | None, members: list[int]) -> None:
@@ -337,8 +345,8 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
         chosen = lead_entries + heading_entries(claimed | lead_members)
     else:
         chosen = by_heading
-    for entry, members in chosen:
-        add(entry, members)
+    for candidate, members in chosen:
+        add(candidate, members)
     entries.sort(key=lambda e: e.span.line_start)
     used = {line for e in entries for line in range(e.span.line_start, e.span.line_end + 1)}
     used |= {e.headword_line for e in entries if e.headword_line}

@@ -76,9 +76,9 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
             i += 1
         body: list[int] = []
         first = names[0]
-        if m := _INLINE_DEFINITION.match(first):
-            names[0] = clean_label(m["head"])
-            body_text = [m["body"].strip()]
+        if inline := _INLINE_DEFINITION.match(first):
+            names[0] = clean_label(inline["head"])
+            body_text = [inline["body"].strip()]
             start = head_line
         else:
             body_text, start = [], None
@@ -101,7 +101,8 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     skipped = [n for n, line in enumerate(lines, 1) if line.strip() and n not in used]
     evidence = _FORMAT_EVIDENCE.get(suffix(doc), 0.3) if doc.source_format != "xlsx" else 0.0
     reasons = (f"{counts[best]} lines marked {best.strip()!r}", f"{len(entries)} marked entries")
-    return Reading(entries, skipped, "text-markers"), Detection(fit_score(entries, doc, evidence), reasons, len(entries))
+    score = fit_score(entries, doc, evidence)
+    return Reading(entries, skipped, "text-markers"), Detection(score, reasons, len(entries))
 
 
 class MarkerReader(Reader):

@@ -16,9 +16,9 @@ from ingest.records import Document, Entry, SourceSpan
 
 _NUMBER = r"(?:[一二三四五六七八九十百]+|\d{1,3}[.)）．]?|[(（]\d{1,3}[)）]|[①-⑳])"
 # The term and its definition are set apart by a full-width space (or a tab, or two spaces).
-ITEM = re.compile(rf"^(?P<indent>[ \u3000\t]*){_NUMBER}[ \u3000\t]+(?P<term>[^ \u3000\t。、]{{1,30}})(?:\u3000|\t| {{2,}})[ \u3000]*"
+ITEM = re.compile(rf"^(?P<indent>[ \u3000\t]*){_NUMBER}[ \u3000\t]+(?P<term>[^ \u3000\t。、]{{1,30}})(?:\u3000|\t| {{2,}})[ \u3000]*"  # noqa: E501
                   r"(?P<body>\S.*)$")
-SUB_ITEM = re.compile(r"^[ \u3000\t]*(?:[イロハニホヘトチリヌルヲワカヨタレソツネナラム]|[(（]\d{1,3}[)）]|[a-z][.)）])[ \u3000]")
+SUB_ITEM = re.compile(r"^[ \u3000\t]*(?:[イロハニホヘトチリヌルヲワカヨタレソツネナラム]|[(（]\d{1,3}[)）]|[a-z][.)）])[ \u3000]")  # noqa: E501
 _FORMAT_EVIDENCE = {"txt": 1.0, "text": 1.0, "": 0.8, "md": 0.4}
 
 

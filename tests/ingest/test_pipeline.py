@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import pytest
-
 import os
 from pathlib import Path
+
+import pytest
 
 from ingest.pipeline import ingest_paths
 
