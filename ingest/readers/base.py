@@ -66,6 +66,26 @@ class Reader(ABC):
 _NOISE_LINE = re.compile(r"^(?:\s|<[^<>]*>|&nbsp;|\{[%{].*?[%}]\})*$|^\s*!?\[[^\]]*\]\([^)]*\)\s*$")
 
 
+class DryRunReader(Reader):
+    """A reader whose detection is a whole read: `detect` and `read` share one cached pass (`parse`).
+
+    `formats` lists the Document.source_format values it reads at all; others score 0 with a reason.
+    """
+
+    formats: tuple[str, ...] = ("text", "docx")
+
+    @abstractmethod
+    def parse(self, doc: Document) -> tuple[Reading, Detection]: ...
+
+    def detect(self, doc: Document) -> Detection:
+        if doc.source_format not in self.formats:
+            return Detection(0.0, (f"{doc.source_format} content is not for the {self.name} reader",))
+        return self.parse(doc)[1]
+
+    def read(self, doc: Document) -> Reading:
+        return self.parse(doc)[0]
+
+
 def front_matter_lines(doc: Document) -> set[int]:
     """1-based lines of a YAML/TOML front matter block at the top of the document (--- … --- / +++ … +++)."""
     lines = doc.lines

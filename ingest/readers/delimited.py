@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ingest.readers.base import Detection, Reader, Reading, fit_score, suffix
+from ingest.readers.base import Detection, DryRunReader, Reading, fit_score, suffix
 from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
 from ingest.records import Document
 
@@ -108,12 +108,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     return Reading(entries, skipped, layout), Detection(fit_score(entries, doc, evidence), reasons, len(entries))
 
 
-class DelimitedReader(Reader):
+class DelimitedReader(DryRunReader):
     name = "delimited"
     description = "CSV/TSV or spreadsheet rows: one entry per row, columns by header name or content"
+    formats = ("text", "xlsx", "docx")
 
-    def detect(self, doc: Document) -> Detection:
-        return _read(doc)[1]
-
-    def read(self, doc: Document) -> Reading:
-        return _read(doc)[0]
+    def parse(self, doc: Document) -> tuple[Reading, Detection]:
+        return _read(doc)

@@ -19,7 +19,7 @@ from ingest.markup import join_lines
 from ingest.readers.base import (
     TEMPLATE_TERM,
     Detection,
-    Reader,
+    DryRunReader,
     Reading,
     fit_score,
     render_template_tags,
@@ -230,14 +230,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
                                                                len(entries))
 
 
-class HtmlReader(Reader):
+class HtmlReader(DryRunReader):
     name = "html"
     description = "HTML: <dl> pairs, <table> rows, bold lead terms, heading per term (lxml)"
+    formats = ("text",)
 
-    def detect(self, doc: Document) -> Detection:
-        if doc.source_format != "text":
-            return Detection(0.0, (f"{doc.source_format} content is not HTML",))
-        return _read(doc)[1]
-
-    def read(self, doc: Document) -> Reading:
-        return _read(doc)[0]
+    def parse(self, doc: Document) -> tuple[Reading, Detection]:
+        return _read(doc)

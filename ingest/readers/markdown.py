@@ -28,7 +28,7 @@ from ingest.readers.base import (
     TEMPLATE_TAG,
     TEMPLATE_TERM,
     Detection,
-    Reader,
+    DryRunReader,
     Reading,
     fit_score,
     render_template_tags,
@@ -359,14 +359,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     return Reading(entries, skipped, layout, title), Detection(fit_score(entries, doc, evidence), reasons, len(entries))
 
 
-class MarkdownReader(Reader):
+class MarkdownReader(DryRunReader):
     name = "markdown"
     description = "Markdown: heading per term, bold lead terms, definition lists, tables (markdown-it-py)"
+    formats = ("text", "docx")
 
-    def detect(self, doc: Document) -> Detection:
-        if doc.source_format not in ("text", "docx"):
-            return Detection(0.0, (f"{doc.source_format} content is not Markdown",))
-        return _read(doc)[1]
-
-    def read(self, doc: Document) -> Reading:
-        return _read(doc)[0]
+    def parse(self, doc: Document) -> tuple[Reading, Detection]:
+        return _read(doc)

@@ -14,7 +14,7 @@ from collections import Counter
 from functools import lru_cache
 
 from ingest.markup import join_lines
-from ingest.readers.base import Detection, Reader, Reading, fit_score, suffix
+from ingest.readers.base import Detection, DryRunReader, Reading, fit_score, suffix
 from ingest.readers.columns import with_other_names
 from ingest.records import Document, Entry, SourceSpan
 from ingest.terms import clean_label, is_latin
@@ -105,14 +105,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     return Reading(entries, skipped, "text-markers"), Detection(score, reasons, len(entries))
 
 
-class MarkerReader(Reader):
+class MarkerReader(DryRunReader):
     name = "markers"
     description = "marked headword lines (■用語, 【用語】, `: 用語`) over their definitions"
+    formats = ("text", "docx")
 
-    def detect(self, doc: Document) -> Detection:
-        if doc.source_format == "xlsx":
-            return Detection(0.0, ("spreadsheet rows",))
-        return _read(doc)[1]
-
-    def read(self, doc: Document) -> Reading:
-        return _read(doc)[0]
+    def parse(self, doc: Document) -> tuple[Reading, Detection]:
+        return _read(doc)

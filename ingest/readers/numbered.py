@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from ingest.markup import join_lines
-from ingest.readers.base import Detection, Reader, Reading, fit_score, suffix
+from ingest.readers.base import Detection, DryRunReader, Reading, fit_score, suffix
 from ingest.records import Document, Entry, SourceSpan
 
 _NUMBER = r"(?:[一二三四五六七八九十百]+|\d{1,3}[.)）．]?|[(（]\d{1,3}[)）]|[①-⑳])"
@@ -55,14 +55,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     return Reading(entries, skipped, "text-numbered"), Detection(score, reasons, len(entries))
 
 
-class NumberedReader(Reader):
+class NumberedReader(DryRunReader):
     name = "numbered"
     description = "numbered definition items: 一　用語　定義 (statutes, standards)"
+    formats = ("text", "docx")
 
-    def detect(self, doc: Document) -> Detection:
-        if doc.source_format == "xlsx":
-            return Detection(0.0, ("spreadsheet rows",))
-        return _read(doc)[1]
-
-    def read(self, doc: Document) -> Reading:
-        return _read(doc)[0]
+    def parse(self, doc: Document) -> tuple[Reading, Detection]:
+        return _read(doc)
