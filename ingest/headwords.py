@@ -87,7 +87,8 @@ def labels_from_relations(relations: Sequence[Relation]) -> list[Label]:
 
 def stated_term(entry: Entry, relations: Sequence[Relation]) -> Term:
     """A Term for an entry whose glossary gives the headword."""
-    assert entry.headword is not None
+    if entry.headword is None:
+        raise ValueError("stated_term needs an entry whose glossary gives the headword")
     parsed = parse_name(entry.headword) or ParsedName(clean_label(entry.headword), "ja", ())
     labels = list(parsed.labels)
     pref, pref_lang = parsed.pref, parsed.pref_lang
@@ -170,7 +171,8 @@ class DefinitionMatcher:
 
 
 # Compound terms may hold okurigana (問い合わせ, 取り扱い) but never a particle (会社の離職率).
-_NAME = r"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff](?:[A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff/]|[ちりしきいえけせめれじび](?=[\u4e00-\u9fff]))*"
+_NAME = (r"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff]"
+         r"(?:[A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff/]|[ちりしきいえけせめれじび](?=[\u4e00-\u9fff]))*")
 # A later sentence that talks about the defined term: 「…。放棄呼率は、…」「適切なリスクマネジメントを実施する」.
 MENTION = re.compile(
     r"(?<![A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff])[「『]?(?P<name>" + _NAME + r")[」』]?"

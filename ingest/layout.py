@@ -20,7 +20,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.markup import (
-    TABLE_SEP, clean_inline, heading_body, heading_level, is_table_row, join_lines, markup_view, pipe_table_entries,
+    TABLE_SEP,
+    clean_inline,
+    heading_body,
+    heading_level,
+    is_table_row,
+    join_lines,
+    markup_view,
+    pipe_table_entries,
 )
 from ingest.records import Document, Entry, SourceSpan
 from ingest.tokenize import tokenize
@@ -29,7 +36,8 @@ CHROME = re.compile(
     r"^(コメントを残す|コメント|目次|シェア|ツイート|関連記事|前の記事|次の記事|この記事を書いた人|"
     r"Copyright|©|トップへ戻る|ページの先頭へ|お問い合わせ|PR|広告)\b"
 )
-KANA_ROW = re.compile(r"^(頭文字[:：]\s*)?[■□●◆#\s]*[あかさたなはまやらわアカサタナハマヤラワ][行]?$|^.*[あかさたなはまやらわ]行$")
+KANA_ROW = re.compile(r"^(頭文字[:：]\s*)?[■□●◆#\s]*[あかさたなはまやらわアカサタナハマヤラワ][行]?$"
+                      r"|^.*[あかさたなはまやらわ]行$")
 # Index headers come in many wrappings (【さ行】, 「■ か」, ＜A＞): what is left once the
 # decoration is gone is one kana (optionally 行) or one capital letter.
 KANA_ROW_DECORATION = re.compile(r"[■□●○◆◇▼▽★☆#＃【】\[\]「」『』〔〕()（）<>＜＞\s]")
@@ -147,7 +155,8 @@ def _looks_like_section(lines: tuple[str, ...], i: int) -> bool:
         return True
     if is_heading_like(lines[j]):
         k = _next_nonblank(lines, j)
-        return k is not None and (is_definition_like(lines[k]) or is_table_row(lines[k]) or bool(BULLET.match(lines[k])))
+        return k is not None and (is_definition_like(lines[k]) or is_table_row(lines[k])
+                                  or bool(BULLET.match(lines[k])))
     return False
 
 
@@ -195,7 +204,8 @@ def segment_headworded(doc: Document) -> Segmentation:
     def starts_entry(k: int) -> bool:
         """Line k opens an entry of its own, so it ends the definition block above it."""
         bullet = BULLET.match(lines[k])
-        return (is_heading_like(lines[k]) or is_table_row(lines[k]) or (colon_glossary and bool(_colon_entry(lines[k], True)))
+        return (is_heading_like(lines[k]) or is_table_row(lines[k])
+                or (colon_glossary and bool(_colon_entry(lines[k], True)))
                 or bool(bullet and COLON_DEF.match(lines[k][bullet.end():]) and entries_allow_bullets(lines, k)))
 
     i = 0
@@ -374,7 +384,8 @@ def _split_titles(entries: list[Entry], lines: tuple[str, ...]) -> list[Entry]:
                 break
             block.append(text)
         out.append(
-            Entry(entry.doc, None, None, "".join(block), tuple(block), entry.span, entry.section, entry.layout, entry.title)
+            Entry(entry.doc, None, None, "".join(block), tuple(block), entry.span, entry.section, entry.layout,
+                  entry.title)
         )
     return out
 
@@ -392,7 +403,8 @@ def _segment_lines(doc: Document) -> Segmentation:
             continue
         if is_definition_like(line):
             definitions += 1
-            if previous and is_heading_like(previous[-1]) and not (len(previous) > 1 and ARTICLE_MARK.match(previous[-2])):
+            article = len(previous) > 1 and ARTICLE_MARK.match(previous[-2])
+            if previous and is_heading_like(previous[-1]) and not article:
                 under_headword += 1
         previous.append(line.strip())
     if definitions and under_headword / definitions < 0.2:

@@ -175,7 +175,8 @@ class _Reader(HTMLParser):
 
     def _finish(self, last_line: int) -> None:
         structure, self.structure = self.structure, None
-        assert structure is not None
+        if structure is None:
+            raise RuntimeError("an HTML glossary structure was finished twice")
         found = _dl_entries(self.doc, structure) if structure.tag == "dl" else _table_entries(self.doc, structure)
         if found:
             self.entries.extend(found)
@@ -299,7 +300,8 @@ def heading_body(lines: tuple[str, ...], i: int) -> list[int]:
     """Indexes of the non-blank lines a term heading owns: all paragraphs up to the next
     heading, table or horizontal rule (a definition may run over several paragraphs)."""
     k = i + 1
-    while k < len(lines) and not (MD_HEADING.match(lines[k]) or is_table_row(lines[k]) or THEMATIC_BREAK.match(lines[k])):
+    while k < len(lines) and not (MD_HEADING.match(lines[k]) or is_table_row(lines[k])
+                                  or THEMATIC_BREAK.match(lines[k])):
         k += 1
     return [n for n in range(i + 1, k) if lines[n].strip()]
 

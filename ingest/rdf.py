@@ -27,7 +27,7 @@ PREFIXES = {"skos": SKOS, "skosxl": SKOSXL, "kgo": KGO._NS, "dct": DCTERMS, "pro
 
 
 def _hash(*parts: str) -> str:
-    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:12]
+    return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()[:12]
 
 
 class IRIs:
@@ -62,7 +62,7 @@ def _bind(ds: Dataset) -> None:
 
 def definition_key(text: str) -> str:
     """Identity of a definition across builds: a concept whose headword is recovered later keeps its IRI."""
-    return "definition:" + hashlib.sha1(text.encode()).hexdigest()[:16]
+    return "definition:" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def concept_iris(concepts: Sequence[Concept], iris: IRIs, previous: dict[str, str] | None = None
@@ -77,7 +77,8 @@ def concept_iris(concepts: Sequence[Concept], iris: IRIs, previous: dict[str, st
     olds_of: dict[str, list[str]] = {}
     for concept in concepts:
         # Candidate labels are guesses, not names: they never claim another concept's IRI.
-        keys = [concept.key, *(label_key(label.text) for label in concept.labels if label.kind is not LabelKind.CANDIDATE),
+        keys = [concept.key,
+                *(label_key(label.text) for label in concept.labels if label.kind is not LabelKind.CANDIDATE),
                 *(definition_key(d.text) for d in concept.definitions)]
         olds_of[concept.key] = list(dict.fromkeys(previous[k] for k in keys if k in previous))
         matched[concept.key] = set(olds_of[concept.key])
@@ -183,7 +184,8 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
         for doc in concept.sources if concept.defined else ():
             vocab.add((c, KGO.definedIn, iris.document(doc)))
         if not concept.defined:
-            vocab.add((c, SKOS.editorialNote, Literal("用語集に定義はなく、他の用語の関係先としてのみ現れる。", lang="ja")))
+            note = "用語集に定義はなく、他の用語の関係先としてのみ現れる。"
+            vocab.add((c, SKOS.editorialNote, Literal(note, lang="ja")))
             vocab.add((c, SKOS.editorialNote, Literal("Not defined by any glossary; named only as a relation target.",
                                                       lang="en")))
         stated = _stated_labels(concept)

@@ -362,7 +362,8 @@ def bench(ctx: click.Context, n: int, no_scale: bool) -> None:
 @click.option("--timeout", "timeout_s", default=900.0, show_default=True, help="Seconds before one build is killed.")
 @click.pass_context
 def bench_ingest(ctx: click.Context, sizes: str | None, layouts: str, quick: bool, seed: int, timeout_s: float) -> None:
-    """`kg build` of generated 5k–50k-entry glossaries (CSV, headword lines): time and peak memory vs a raw reference."""
+    """`kg build` of generated 5k–50k-entry glossaries (CSV, headword lines): time and peak memory against a raw
+    reference."""
     from kg.bench_ingest import QUICK_SIZES, SIZES, format_bench_ingest, run_bench_ingest
 
     try:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from kg.config import Settings
 
-GLOSSARY_SUFFIXES = (".txt", ".md", ".markdown", ".csv", ".tsv", ".html", ".htm", ".xhtml", ".xlsx", ".docx", ".rd", ".text")
+GLOSSARY_SUFFIXES = (".txt", ".md", ".markdown", ".csv", ".tsv", ".html", ".htm", ".xhtml", ".xlsx", ".docx", ".rd",
+                     ".text")
 
 
 def glossary_paths(inputs: Sequence[str | os.PathLike]) -> list[Path]:

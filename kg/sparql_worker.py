@@ -106,7 +106,8 @@ class _Slot:
         if self.proc is None or not self.proc.is_alive():
             self.stop()
             self.start()
-        assert self.conn is not None
+        if self.conn is None:
+            raise RuntimeError("the SPARQL worker started without a connection")
         try:
             self.conn.send(request)
         except OSError:  # died while idle (e.g. killed by the OOM killer): one retry on a fresh one

@@ -126,7 +126,8 @@ class Vocabulary:
         if self._sorted_keys is None:
             self._sorted_labels = sorted(self.labels, key=lambda lb: lb.key)
             self._sorted_keys = [lb.key for lb in self._sorted_labels]
-        assert self._sorted_labels is not None
+        if self._sorted_labels is None:
+            raise RuntimeError("labels sorted without their keys")
         start = loose_key(parts[0])
         lo = bisect.bisect_left(self._sorted_keys, start)
         # Every key that starts with `start` sorts below start + the last code point.

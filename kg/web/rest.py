@@ -244,4 +244,5 @@ def readyz():
         svc.reload_if_changed()
     if not svc.ready:
         return jsonify({"status": "not ready", "reason": "no artifact loaded"}), 503
-    return jsonify({"status": "ready", "artifact": svc.artifact.path.name, "concepts": len(svc.artifact.searcher.index)})
+    artifact = svc.artifact
+    return jsonify({"status": "ready", "artifact": artifact.path.name, "concepts": len(artifact.searcher.index)})
