@@ -201,11 +201,11 @@ def test_cli_exits_1_with_one_line_per_finding(tmp_path):
     assert any("1 violations" in line for line in lines)
 
 
-def test_corpus_validates_with_zero_violations_quickly(built):
+def test_corpus_validates_with_zero_violations(built):
+    # How long validation takes is `make bench`'s business, not a timed assertion here.
     report = validate_artifact(built)
     assert report.conforms, "\n".join(f.line() for f in report.findings if f.severity == "violation")
     assert report.triples > 5000
-    assert report.seconds < 10
 
 
 def test_skosify_leaves_the_corpus_unchanged(built):
