@@ -37,8 +37,8 @@ def test_label_key_unifies_spelling_variants(a, b):
 
 
 def test_gojuon_windows_come_from_the_best_order_consistent_naming():
-    from ingest.headwords import Candidate, order_windows
     from ingest.gojuon import collation_key
+    from ingest.headwords import Candidate, order_windows
     from ingest.terms import parse_name
 
     def cands(*pairs):

@@ -108,7 +108,7 @@ def bases(remote_build, embedder):
         services.append(service)
     assert type(services[1].runner).__name__ == "RemoteRunner"
     yield out
-    for server, service in zip(servers, services):
+    for server, service in zip(servers, services, strict=True):
         server.shutdown()
         server.server_close()
         service.close()

@@ -13,6 +13,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pyoxigraph as ox
 import pytest
@@ -99,7 +100,7 @@ def runner(store_path: str) -> Iterator[QueryRunner]:
 
 
 class _Canary(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         _Canary.hits.append(self.path)
@@ -169,7 +170,7 @@ def test_csv_tsv_quoting(runner: QueryRunner) -> None:
     assert literals == ['情報, "検索"\tタブ', "a\r\nb"]  # CR survives XML parsing
 
 
-@pytest.mark.parametrize(("query", "answer"), [("ASK { ?c a <%sConcept> }" % SKOS, True), ("ASK { ?s ?p 42 }", False)])
+@pytest.mark.parametrize(("query", "answer"), [(f"ASK {{ ?c a <{SKOS}Concept> }}", True), ("ASK { ?s ?p 42 }", False)])
 def test_ask_formats(runner: QueryRunner, query: str, answer: bool) -> None:
     pq = prepare_query(query)
     assert pq.form == "ASK"

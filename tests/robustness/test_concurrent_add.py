@@ -45,7 +45,7 @@ def test_an_add_while_a_build_holds_the_lock_fails_clearly_and_changes_nothing(l
     with build_lock(live):
         for wait in ("0", "0.5"):
             proc = _add(live, "--wait", wait, str(path))
-            out, err = proc.communicate(timeout=120)
+            _, err = proc.communicate(timeout=120)
             assert proc.returncode == 1
             assert f"error: another build is running (pid {os.getpid()} since " in err and "nothing was changed" in err
             assert "Traceback" not in err

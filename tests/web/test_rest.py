@@ -112,7 +112,7 @@ def test_datasets_keep_the_per_document_graphs(client, service, fmt):
 
 @pytest.mark.parametrize("fmt", GRAPH_FORMATS)
 def test_one_concept_round_trips_in_every_graph_format(client, service, fmt):
-    media, rdflib_fmt, ox_fmt = GRAPH_FORMATS[fmt]
+    _, rdflib_fmt, ox_fmt = GRAPH_FORMATS[fmt]
     uri = service.lookup("コストセンター")[0]["uri"]
     response = client.get("/rest/v1/callcenter/data", query_string={"uri": uri, "format": fmt})
     assert response.status_code == 200
