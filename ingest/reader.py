@@ -75,7 +75,7 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
         text = str(best)
         controls = sum(1 for ch in text[:20000] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
         if controls <= min(len(text), 20000) // 50:  # a decodable binary file is still not a glossary
-            return text, best.encoding
+            return text, codecs.lookup(best.encoding).name  # utf_16_le -> utf-16-le, as Python names it
     line = data[: utf8_error.start].count(b"\n") + 1
     controls = sum(1 for byte in data[:65536] if byte < 0x09 or 0x0E <= byte < 0x20)
     if controls > min(len(data), 65536) // 50:
