@@ -327,8 +327,8 @@ class RemoteRunner:
             if conn is not None:
                 conn.close()  # closing mid-stream is how a truncated answer tells the store to stop
 
-    def reopen(self, store_path) -> None:
-        """Nothing to do: builds replace the remote dataset themselves."""
+    def reopen(self, store_path, base_iri: str | None = None) -> None:
+        """Nothing to do: builds replace the remote dataset themselves (same signature as QueryRunner's)."""
 
     def close(self) -> None:
         self._closed = True

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -188,7 +189,7 @@ def item(store: GraphStore, uri: str, status: str, lookups: int) -> QueueItem:
     for row in store.select(concepts.CANDIDATES, c=node):  # ranked, with score and evidence (ingest.headwords)
         label, evidence = row["text"][0], row["evidence"][0]
         cand = candidates.setdefault(label, Candidate(label, float(row["score"][0])))
-        ev = {"text": evidence, "pattern": evidence.split(":", 1)[0], "source": "", "line": None}
+        ev: dict[str, Any] = {"text": evidence, "pattern": evidence.split(":", 1)[0], "source": "", "line": None}
         if label != pref and ev not in cand.evidence:
             cand.evidence.append(ev)
     for row in store.select(CANDIDATES, c=node):  # kgo:candidateLabel, with any extraction record behind it
@@ -203,7 +204,7 @@ def item(store: GraphStore, uri: str, status: str, lookups: int) -> QueueItem:
                 cand.evidence.append(ev)
     rest = sorted((c for label, c in candidates.items() if label != pref),
                   key=lambda c: (-(c.score if c.score is not None else -1.0), c.label))
-    definitions = [{"text": r["text"][0], "source": r.get("file", ("",))[0],
+    definitions: list[dict[str, Any]] = [{"text": r["text"][0], "source": r.get("file", ("",))[0],
                     "line": int(r["start"][0]) if "start" in r else None,
                     "lineEnd": int(r["end"][0]) if "end" in r else None}
                    for r in store.select(concepts.DEFINITIONS, c=node)]

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.build import check_model, current_artifact_path, read_artifact_manifest
 from kg.concepts import LabelLookup, describe_concept
@@ -18,6 +19,10 @@ from kg.vocabularies import Served, vocabularies_of
 from kg.vocabulary import serialize_graphs, vocabulary
 from search.hybrid import Hit, Searcher
 from search.index import load_index
+
+if TYPE_CHECKING:  # imported where used: the worker pool and the remote client load on first query
+    from kg.remote import RemoteRunner
+    from kg.sparql_worker import QueryRunner
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +56,7 @@ class Service:
         self._embedder = embedder
         self._artifact: LoadedArtifact | None = None
         self._lock = threading.Lock()
-        self._runner = None
+        self._runner: QueryRunner | RemoteRunner | None = None
 
     @property
     def embedder(self):
@@ -79,8 +84,7 @@ class Service:
         store = GraphStore(path / "store")
         index = load_index(path / "index")
         threshold = self.settings.search_threshold
-        searcher = Searcher(index, self.embedder, english=self.english,
-                            **({"threshold": threshold} if threshold is not None else {}))
+        searcher = Searcher(index, self.embedder, threshold=threshold, english=self.english)  # None: calibrated
         served = vocabularies_of(manifest, store)
         artifact = LoadedArtifact(path, manifest, store, searcher, LabelLookup(store), served)
         vocabulary(store)  # the Skosmos views' label cache: built now, not by the first request
@@ -162,7 +166,7 @@ class Service:
             with self._lock:  # load() takes this lock too: the artifact is resolved before it
                 if self._runner is None:
                     s = self.settings
-                    if s.store != "embedded":  # KG_STORE names a remote SPARQL 1.1 store: see kg.remote
+                    if s.store != "embedded" or store_path is None:  # KG_STORE names a remote store: kg.remote
                         from kg.remote import RemoteRunner
 
                         self._runner = RemoteRunner.from_settings(s)

@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 
@@ -413,7 +413,8 @@ def _execute(request: tuple, stores: dict[str, ox.Store]) -> tuple:
 
 def _write_graph(triples: Any, media_type: str, max_rows: int, prefixes: dict[str, str]) -> tuple[bytes, bool]:
     """Serialise up to max_rows triples in one of the graph formats."""
-    kept, truncated = [], False
+    kept: list[ox.Triple] = []
+    truncated = False
     for triple in triples:
         if len(kept) == max_rows:
             truncated = True
@@ -422,9 +423,9 @@ def _write_graph(triples: Any, media_type: str, max_rows: int, prefixes: dict[st
     fmt = _RDF_FORMATS[media_type]
     use_prefixes = prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
     try:
-        content = ox.serialize(kept, format=fmt, prefixes=use_prefixes)
+        content = cast(bytes, ox.serialize(kept, format=fmt, prefixes=use_prefixes))  # no output file: bytes
     except ValueError:  # a PREFIX the serializer will not write; full IRIs are always valid
-        content = ox.serialize(kept, format=fmt)
+        content = cast(bytes, ox.serialize(kept, format=fmt))
     # pyoxigraph writes an empty element name when a predicate IRI has no NCName suffix: not XML.
     if fmt == ox.RdfFormat.RDF_XML and re.search(rb"<oxprefix:[\s/>]", content):
         raise _Unwritable("a predicate IRI of this result cannot be written in RDF/XML")

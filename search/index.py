@@ -160,7 +160,7 @@ def build_index(docs: Sequence[ConceptDoc], embedder, out_dir: str | os.PathLike
         for doc in docs:
             f.write(json.dumps(asdict(doc), ensure_ascii=False) + "\n")
     rows, arrays = ConceptIndex(docs, None, embedder.model_id).lexical_state()
-    np.savez(out / "lexical.npz", **arrays)
+    np.savez(out / "lexical.npz", allow_pickle=False, **arrays)
     (out / "labels.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     manifest = {"version": INDEX_VERSION, "model_id": embedder.model_id, "dimension": int(embedder.dimension),
                 "query_prefix": embedder.query_prefix, "document_prefix": embedder.document_prefix,

@@ -18,7 +18,8 @@ import logging
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 
 from kg import browse
-from kg.curation import CurationRejected, curate, read_log
+from kg.curation import CurationRejected, read_log
+from kg.curator import curate
 from kg.documents import BuildBusy
 from kg.errors import InvalidRequest, NotFound
 from kg.review import LookupCounter, review_queue
@@ -121,7 +122,7 @@ def review_page():
     svc = service()
     items = _queue(_limit(default=30))
     for it in items:
-        it.href = local_path(it.uri)  # type: ignore[attr-defined]
+        it.href = local_path(it.uri)
     recent = list(reversed(read_log(svc.settings).decisions))[:10]
     return render_template("review.html", items=items, recent=recent, glossary_name=browse.glossary_name,
                            relation_types=("synonym", "antonym", "related", "abbreviation", "broader"))
