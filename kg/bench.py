@@ -136,17 +136,26 @@ def run_suggest_bench(service, queries: list[str], n: int) -> dict:
 def run_bench(service, n: int = 200) -> dict:
     """Measure in-process and HTTP latencies on the current artifact."""
     from kg.sparql import prepare_query
+    from kg.store import solutions_of
 
     results = run_suggest_bench(service, QUERIES, n)
     store = service.artifact.store.raw
     with served(service.settings) as http:
         for name, query in SPARQL.items():
-            results[f"SPARQL {name}: raw pyoxigraph"] = timed(
-                lambda q=query: list(store.query(q, use_default_graph_as_union=True)), n)
             prepared = prepare_query(query)
-            results[f"SPARQL {name}: worker pool"] = timed(
-                lambda p=prepared: service.runner.run(p, media_type="application/sparql-results+json"), n)
-            results[f"SPARQL {name}: HTTP"] = timed(lambda q=query: http("/sparql?query=" + urllib.parse.quote(q)), n)
+
+            def raw(q: str = query) -> list:
+                return list(solutions_of(store.query(q, use_default_graph_as_union=True)))
+
+            def pool(p=prepared):
+                return service.runner.run(p, media_type="application/sparql-results+json")
+
+            def over_http(q: str = query):
+                return http("/sparql?query=" + urllib.parse.quote(q))
+
+            results[f"SPARQL {name}: raw pyoxigraph"] = timed(raw, n)
+            results[f"SPARQL {name}: worker pool"] = timed(pool, n)
+            results[f"SPARQL {name}: HTTP"] = timed(over_http, n)
     return results
 
 

@@ -16,6 +16,7 @@ from ingest.gojuon import collation_key
 from ingest.kana import kana_row, to_hiragana, to_katakana
 from ingest.tokenize import reading_of
 from ontology.namespace import KGO
+from search.index import ConceptIndex
 from search.normalize import loose_key, strip_question
 
 P = f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -86,7 +87,7 @@ class Catalogue:
     by_uri: dict[str, Entry]
     sections: dict[str, list[Entry]]
     glossaries: dict[str, Glossary]
-    index: object = None  # search.index.ConceptIndex, for neighbours
+    index: ConceptIndex | None = None  # for neighbours
     antonyms_of: dict[str, set[str]] = field(default_factory=dict)
     by_label_key: dict[str, set[str]] = field(default_factory=dict)  # loose_key(label) -> concept URIs
 
@@ -106,7 +107,7 @@ class Catalogue:
         with the labels they share."""
         index = self.index
         i = index.by_uri.get(uri) if index is not None else None
-        if i is None:
+        if index is None or i is None:
             return []
         shared: dict[str, list[str]] = {}
         for label in _labels(index.docs[i]):
@@ -119,7 +120,7 @@ class Catalogue:
         """Embedding neighbours of a concept, best first, never itself nor one of its antonyms."""
         index = self.index
         i = index.by_uri.get(uri) if index is not None else None
-        if i is None or index.vectors is None or not len(index.vectors):
+        if index is None or i is None or index.vectors is None or not len(index.vectors):
             return []
         vector = np.asarray(index.vectors[i], dtype=np.float32)
         if not np.any(vector):
