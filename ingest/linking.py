@@ -65,9 +65,6 @@ def _choose_pref(terms: Sequence[Term]) -> Term:
                                      -len(t.pref_label)))
 
 
-MERGE_CONFIDENCE = 0.5
-
-
 def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
     """Group terms into concepts and resolve their related/antonym targets."""
     report = LinkReport()
@@ -78,9 +75,6 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
         uf.docs[i][term.entry.doc] = key
         by_key[key].append(i)
     for indexes in by_key.values():
-        # A name the machine guessed with little confidence merges nothing: two definitions become one
-        # concept only on a stated or confidently recovered name (a curator can still merge them).
-        indexes = [i for i in indexes if terms[i].headword_confidence >= MERGE_CONFIDENCE]
         for i in indexes[1:]:
             if not uf.union(indexes[0], i):
                 report.conflicts.append(

@@ -476,7 +476,7 @@ def curate_group(ctx: click.Context, who: str | None, wait_s: float) -> None:
 
 
 def _decide(ctx: click.Context, body: dict) -> None:
-    from kg.curation import curate
+    from kg.curator import curate
 
     logging.getLogger("kg.documents").setLevel(logging.INFO)
     result = curate(_settings(ctx), body, ctx.obj["who"], wait_s=ctx.obj["wait_s"])
@@ -633,7 +633,8 @@ def curate_export(ctx: click.Context, file: Path) -> None:
 @click.pass_context
 def curate_import(ctx: click.Context, file: Path) -> None:
     """Append the decisions in FILE that this installation lacks (by id) and publish them."""
-    from kg.curation import import_decisions, read_records
+    from kg.curation import read_records
+    from kg.curator import import_decisions
 
     added, skipped, result = import_decisions(_settings(ctx), read_records(file), wait_s=ctx.obj["wait_s"])
     published = f"; published {result.path.name}" if result is not None else ""

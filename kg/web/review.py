@@ -18,7 +18,8 @@ import logging
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 
 from kg import browse
-from kg.curation import CurationRejected, curate, read_log
+from kg.curation import CurationRejected, read_log
+from kg.curator import curate
 from kg.documents import BuildBusy
 from kg.errors import InvalidRequest, NotFound
 from kg.review import LookupCounter, review_queue
