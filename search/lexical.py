@@ -8,7 +8,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,7 +108,7 @@ class Postings:
         self.offsets, self.docs, self.values = offsets, docs, values
 
     @classmethod
-    def from_lists(cls, postings: dict[str, tuple[list[int], list[float]]]) -> Postings:
+    def from_lists(cls, postings: Mapping[str, tuple[Sequence[int], Sequence[float]]]) -> Postings:
         terms = list(postings)
         lengths = np.fromiter((len(postings[t][0]) for t in terms), dtype=np.int64, count=len(terms))
         offsets = np.zeros(len(terms) + 1, dtype=np.int64)
@@ -183,7 +183,10 @@ class CharNgramIndex:
             return []
         scores = np.zeros(self.size, dtype=np.float32)
         for g, w in weights.items():
-            docs, values = self.postings.get(g)
+            found = self.postings.get(g)
+            if found is None:
+                continue
+            docs, values = found
             scores[docs] += (w / norm) * values  # a gram occurs once per document's posting list
         return _top(scores, k)
 
@@ -238,7 +241,9 @@ class BM25Index:
                 continue
             idf = float(self.idf_values[i])
             total += idf
-            covered[self.postings.get(t)[0]] += idf
+            found = self.postings.get(t)
+            if found is not None:
+                covered[found[0]] += idf
         return covered / total if total else covered
 
     def search(self, terms: Sequence[str], k: int = 50) -> list[tuple[int, float]]:
@@ -247,7 +252,10 @@ class BM25Index:
             i = self.postings.row.get(t)
             if i is None:
                 continue
-            docs, tf = self.postings.get(t)
+            found = self.postings.get(t)
+            if found is None:
+                continue
+            docs, tf = found
             scores[docs] += float(self.idf_values[i]) * tf * (self.k1 + 1) / (tf + self.norm[docs])
         return _top(scores, k)
 
