@@ -93,7 +93,7 @@ SEARCH_PARAMS = [
     _param("fields", "space-separated extra fields: " + " ".join(SEARCH_FIELDS)),
     _param("unique", "true: each concept once, by its best match", schema={"type": "boolean"}),
 ]
-SUGGEST_FIELDS = {
+SUGGEST_FIELDS: dict[str, tuple[str, dict]] = {
     "text": ("text to find concepts for: a term, a question (「AHTって何?」) or a description", STR),
     "limit": ("maximum number of results (default 10, at most 100)", {"type": "integer", "minimum": 0, "maximum": 100}),
     "threshold": ("confidence below which hits are dropped (0..1)", {"type": "number", "minimum": 0, "maximum": 1}),
