@@ -7,6 +7,8 @@ accepted and every 200 response validates against its schema.
 
 from __future__ import annotations
 
+from typing import Any
+
 from kg.config import Settings
 from kg.store import DATASET_FORMATS, GRAPH_FORMATS
 from kg.vocabulary import PROPERTY_VIEWS, SEARCH_FIELDS
@@ -139,7 +141,7 @@ VOCAB = _param("vocab", "space-separated vocabulary ids to limit to (default: ev
 
 def paths() -> dict:
     search_params = [*SEARCH_PARAMS, VOCAB]
-    suggest = {
+    suggest: dict[str, Any] = {
         "summary": "Annif-style natural-language lookup: best concepts for a text, best first; empty when "
                    "nothing is a confident answer",
         "tags": ["Suggest"],
