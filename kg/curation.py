@@ -42,6 +42,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from ingest.terms import is_acronym
 from kg.config import Settings
 from kg.errors import IndexNotReady, InvalidRequest
+from kg.store import serialized
 from ontology.namespace import KGO, LEXINFO, SKOSXL
 
 log = logging.getLogger(__name__)
@@ -251,9 +252,9 @@ class Editor:
 
     def definitions(self, c) -> list[tuple[ox.Literal, object, str]]:
         """(text, graph, glossary file) of each definition a glossary gives the concept."""
-        out = []
+        out: list[tuple[ox.Literal, object, str]] = []
         for q in self.quads(c, DEFINITION, None, None):
-            if isinstance(q.graph_name, ox.NamedNode):
+            if isinstance(q.graph_name, ox.NamedNode) and isinstance(q.object, ox.Literal):
                 files = self.objects(q.graph_name, FILE_NAME)
                 out.append((q.object, q.graph_name, files[0].value if files else q.graph_name.value))
         return out
@@ -306,7 +307,8 @@ class Editor:
         if self._key_index is None:
             self._key_index = {}
             for q in self.quads(None, DEFINITION, None, None):
-                if self.is_concept(q.subject) and isinstance(q.graph_name, ox.NamedNode):
+                if (self.is_concept(q.subject) and isinstance(q.subject, ox.NamedNode)
+                        and isinstance(q.graph_name, ox.NamedNode) and isinstance(q.object, ox.Literal)):
                     files = self.objects(q.graph_name, FILE_NAME)
                     key = definition_key(files[0].value if files else q.graph_name.value, q.object.value)
                     self._key_index.setdefault(key, set()).add(q.subject.value)
@@ -319,10 +321,11 @@ class Editor:
 
     def find_label(self, text: str) -> list[ox.NamedNode]:
         """Concepts with this preferred or alternative label (exact text, any language)."""
-        found = []
+        found: list[ox.NamedNode] = []
         for p in (PREF, ALT):
             for q in self.store.quads_for_pattern(None, p, None, None):
-                if q.object.value == text and self.is_concept(q.subject) and q.subject not in found:
+                if (isinstance(q.object, ox.Literal) and q.object.value == text and isinstance(q.subject, ox.NamedNode)
+                        and self.is_concept(q.subject) and q.subject not in found):
                     found.append(q.subject)
             if found:
                 return found
@@ -487,6 +490,8 @@ def _label_literal(ed: Editor, c, text: str) -> ox.Literal:
 
 def _relate(ed: Editor, c, kind: str, t, text: str | None) -> None:
     if kind in LABEL_RELATIONS:
+        if text is None:
+            raise NotApplicable(f"a {kind} relation needs the label text")
         literal = _label_literal(ed, c, text)
         if any(o.value == text for o in ed.objects(c, PREF)):
             raise NotApplicable(f"「{text}」 is the concept's own preferred label")
@@ -580,6 +585,13 @@ def _target(ed: Editor, d: Decision) -> ox.NamedNode | None:
     return ed.find(iri, d.target_keys)
 
 
+def _given(value: str | None, what: str) -> str:
+    """A field the decision's action needs (checked when the decision was made; a hand-edited log may lack it)."""
+    if value is None:
+        raise NotApplicable(f"the decision names no {what}")
+    return value
+
+
 def apply_decision(ed: Editor, d: Decision) -> list[ox.NamedNode]:
     """Apply one decision to the graph; returns the concepts it touched. NotApplicable: its entry is gone."""
     c = ed.find(d.concept, d.keys)
@@ -594,20 +606,20 @@ def apply_decision(ed: Editor, d: Decision) -> list[ox.NamedNode]:
     if d.action == "confirm":
         ed.set_status(c, "confirmed")
     elif d.action in ("rename", "choose"):
-        _rename(ed, c, d.label, d.lang or "ja")
+        _rename(ed, c, _given(d.label, "label"), d.lang or "ja")
     elif d.action == "merge":
         if t is None:
             raise NotApplicable(f"the concept to merge into, <{d.into}>, is gone")
         _merge(ed, c, t)
         touched.append(t)
     elif d.action == "split":
-        touched.append(_split(ed, c, d.source, d.label, d.lang or "ja"))
+        touched.append(_split(ed, c, _given(d.source, "source"), _given(d.label, "label"), d.lang or "ja"))
     elif d.action == "relate":
         if d.type in CONCEPT_RELATIONS and t is None:
             raise NotApplicable(f"the related concept <{d.target}> is gone")
-        _relate(ed, c, d.type, t, text)
+        _relate(ed, c, _given(d.type, "relation type"), t, text)
     elif d.action == "unrelate":
-        _unrelate(ed, c, d.type, t, text)
+        _unrelate(ed, c, _given(d.type, "relation type"), t, text)
     elif d.action == "reject":
         _reject(ed, c)
     _record(ed, d, touched)
@@ -822,7 +834,10 @@ def prepare_decision(ed: Editor, request: dict, who: str, now: str | None = None
             target = request["target"]
             if target.startswith(("http://", "https://", "urn:")):
                 target_node = _concept_arg(ed, target, "target concept")
-                target = _pref_of(ed, target_node).value
+                pref = _pref_of(ed, target_node)
+                if pref is None:
+                    raise CurationRejected(f"<{target}> has no preferred label")
+                target = pref.value
             extra["target"] = target
     elif action == "choose":
         offered = {o.value for o in ed.objects(c, CANDIDATE)} | {o.value for o in ed.objects(c, ALT)} | {
@@ -901,6 +916,6 @@ def own_quads(store_path: Path, skip_graphs: Iterable[str] = ()) -> bytes:
     """N-Quads of a built store without the loaded external vocabularies (for a remote store)."""
     store = ox.Store.read_only(str(store_path))
     try:
-        return working_copy(store, skip_graphs).dump(format=ox.RdfFormat.N_QUADS)
+        return serialized(working_copy(store, skip_graphs).dump(format=ox.RdfFormat.N_QUADS))
     finally:
         del store
