@@ -95,9 +95,19 @@ _LIST_START, _ITEM_END = "\ue000", "\ue001"
 _SEES_THE_END = re.compile(r"\$|\\Z|\(\?[=!]|\(\?[a-zA-Z]*i")
 
 
+# A one-character lookahead whose class matches neither separator sees the list as it sees the end of
+# the text (fails or succeeds alike), as in 「…[みき](?=[漢字カナ])」.
+_CLASS_LOOKAHEAD = re.compile(r"\(\?[=!](\[(?:\\.|[^\]\\])+\])\)")
+
+
+def _blind_to_the_list(lookahead: re.Match[str]) -> str:
+    char_class = re.compile(lookahead[1])
+    return "" if not (char_class.match(_LIST_START) or char_class.match(_ITEM_END)) else lookahead[0]
+
+
 @lru_cache(maxsize=64)
 def _self_by_reference(template: str) -> re.Pattern[str] | None:
-    if _SEES_THE_END.search(template):
+    if _SEES_THE_END.search(_CLASS_LOOKAHEAD.sub(_blind_to_the_list, template)):
         return None
     name = (f"(?P<_self>[^{_LIST_START}{_ITEM_END}]+)"
             f"(?=[^{_LIST_START}]*{_LIST_START}(?:[^{_ITEM_END}]*{_ITEM_END})*?(?P=_self){_ITEM_END})")
