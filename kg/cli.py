@@ -298,7 +298,7 @@ def eval_search(ctx: click.Context, queries: Path | None, dev_queries: Path | No
                                          dev_outcomes, None,
                                          [evaluation.fit_line(g, s) for g, s in sorted(searchers.items())]))
         if show_failures:
-            click.echo("\n".join(evaluation.failures(dev_outcomes, lambda o: searchers[o.query.glossary])))
+            click.echo("\n".join(evaluation.failures(dev_outcomes, lambda o: searchers[o.query.glossary or ""])))
 
 
 @main.command()

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -33,6 +34,9 @@ from kg.curation import (
     working_copy,
 )
 from kg.errors import IndexNotReady, InvalidRequest
+
+if TYPE_CHECKING:
+    from kg.build import BuildResult
 
 
 @dataclass
@@ -169,7 +173,7 @@ def curate(settings: Settings, body, who: str, *, embedder=None, wait_s: float |
 
 
 def import_decisions(settings: Settings, records: Sequence[dict], *, embedder=None,
-                     wait_s: float | None = 600.0) -> tuple[int, int, object]:
+                     wait_s: float | None = 600.0) -> tuple[int, int, Republished | BuildResult | None]:
     """Append decisions from another installation (skipping ids already logged) and publish. Returns
     (added, skipped, build result or None when nothing was new)."""
     from kg.build import current_artifact_path
