@@ -55,7 +55,7 @@ lint: $(STAMP) ## ruff (lint + import order), mypy, and the import-layers contra
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: $(MODEL) $(JMDICT) ## install and run the whole test suite (installs Chromium for the browser tests)
+test: $(MODEL) $(JMDICT) lint ## install, lint (make lint), and run the whole test suite (installs Chromium for the browser tests)
 	bash tools/install_browser.sh
 	$(PY) -m pytest
 
