@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.kana import to_hiragana
+from ingest.terms import label_key
 
 LAYOUTS = ("csv", "text")
 CSV_HEADER = ("用語", "読み", "定義", "同義語", "関連語")
@@ -141,9 +142,10 @@ def generate_entries(n: int, vocab: Vocabulary, seed: int = 0) -> list[Synthetic
     while len(entries) < n:
         parts = [rng.choice(vocab.nouns) for _ in range(rng.choice((2, 2, 2, 3)))]
         term = "".join(p.surface for p in parts)
-        if term in used or len(term) > 16:
+        # Spellings that differ only in a long vowel (サーバー/サーバ) are one term to the linker.
+        if term in used or label_key(term) in used or len(term) > 16:
             continue
-        used.add(term)
+        used.update((term, label_key(term)))
         entry = SyntheticEntry(term, "".join(p.reading for p in parts), _definition(rng, vocab, parts[-1].surface))
         if all(p.origin for p in parts) and rng.random() < 0.5:
             english = " ".join(p.origin.capitalize() for p in parts)
