@@ -229,7 +229,7 @@ def _colon_lead(block: Block) -> Block:
 
 def _plausible_lead(lead: str) -> bool:
     """A term, not an emphasised phrase: short, no sentence punctuation."""
-    return 0 < len(lead) <= 60 and not re.search(r"[。！？!?]$", lead)
+    return 0 < len(lead) <= 100 and not re.search(r"[。！？!?]$", lead)
 
 
 def _entry(doc: Document, head: str, head_line: int, pieces: list[tuple[str, int, int]], section: str | None,

@@ -29,7 +29,7 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("w3c_table.html", "html", "html-table", "合印", 3),
     ("mdn_template_dl.html", "html", "html-dl", "WWW-Authenticate", 4),
     ("otel_headings.md", "markdown", "md-heading", "集約", 3),
-    ("owasp_bold_items.md", "markdown", "md-list", "アドレス空間配置のランダム化", 5),
+    ("owasp_bold_items.md", "markdown", "md-list", "アドレス空間配置のランダム化", 6),
     ("nta_quoted.md", "markdown", "md-list", "組合法", 7),
     ("rurema_markers.rd", "markers", "text-markers", "再定義", 3),
     ("egov_numbered.txt", "numbered", "text-numbered", "法令", 8),
