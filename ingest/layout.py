@@ -60,6 +60,7 @@ POLITE_DEFINITION = re.compile(r"(を|ことを)(指し|意味し|表し|示し)
 # A definition that opens on its subject: 「CSとは、…」「チケットは通常、…」 (not 「…では、」).
 SUBJECT_OPENING = re.compile(r"^[「『]?(?P<subject>[^、。]{1,40}?)[」』]?\s*(とは|は)(?![\u3041-\u3096])")
 KANA = re.compile(r"[\u3041-\u30ff]")
+READING_IN_BRACKETS = re.compile(r"\s*[(（][\u3041-\u309fー・\s]+[)）]")
 # Entries whose boundaries are guessed from line shapes (not stated by markup or punctuation).
 GUESSED = frozenset({"headword-block", "heading"})
 
@@ -88,7 +89,8 @@ def is_continuation(line: str) -> bool:
 
 def is_heading_like(line: str) -> bool:
     """A short line without sentence punctuation: a headword or a section heading."""
-    text = _strip_markup(line)
+    # A bracketed kana reading is part of the headword, not a sentence: 「紹介スケジュール（しょうかいすけじゅーる）」.
+    text = READING_IN_BRACKETS.sub("", _strip_markup(line))
     if not text or len(text) > 48 or is_table_row(text):
         return False
     # List items are content, except a numbered one that holds just a term (「1. 棚卸」).
