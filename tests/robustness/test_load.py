@@ -77,8 +77,18 @@ def _post_document(server, name: str, body: bytes) -> dict:
     request = urllib.request.Request(f"{server.url}/rest/v1/documents?name={name}&wait=60", data=body, method="POST",
                                      headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/plain"})
     with urllib.request.urlopen(request, timeout=150) as r:  # noqa: S310 (loopback)
-        assert r.status == 201
-        return json.loads(r.read())
+        assert r.status in (201, 202)
+        job = json.loads(r.read())
+        location = r.headers.get("Location")
+    # Under load a rebuild may outlast the request's wait (202): follow the job to its end.
+    for _ in range(10):
+        if r.status == 201 or job.get("status") == "done":
+            return job
+        status = urllib.request.Request(f"{server.url}{location}?wait=60", headers={"Authorization": f"Bearer {TOKEN}"})
+        with urllib.request.urlopen(status, timeout=150) as answer:  # noqa: S310 (loopback)
+            job = json.loads(answer.read())
+        assert job.get("status") in ("queued", "running", "done"), job
+    raise AssertionError(f"the rebuild did not finish: {job}")
 
 
 def test_load_while_rebuilds_swap_artifacts_underneath(server, deployment, tmp_path):
