@@ -67,6 +67,7 @@ class Cue:
     # points at a page or a document, which is no concept relation (linking drops it).
     reference: bool = False
     family: str = ""  # the construction this cue is a surface form of (defaults to its id)
+    term_list: bool = False  # its list is matched term by term ({TERMS}, {TERMS2})
     self_term: str | None = field(default=None, compare=False)  # the term the examples are about
 
     def pattern_for(self, names: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -168,7 +169,8 @@ def compile_cue(spec: dict, source: str) -> Cue:
         return Cue(spec["id"], RelationKind(spec["kind"]), None if about_self else re.compile(pattern),
                    float(spec.get("confidence", 0.95)), bool(spec.get("hedged", False)), examples,
                    template=pattern if about_self else None, self_term=spec.get("term"),
-                   reference=bool(spec.get("reference", False)), family=spec.get("family", spec["id"]))
+                   reference=bool(spec.get("reference", False)), family=spec.get("family", spec["id"]),
+                   term_list=bool(re.search(r"\{TERMS2?\}", spec["pattern"])))
     except (KeyError, ValueError, re.error) as exc:
         raise ValueError(f"{source}: cue {spec.get('id', '?')}: {exc}") from exc
 
@@ -202,11 +204,17 @@ def split_quoted(run: str) -> list[str]:
     return targets
 
 
-def split_list(text: str) -> list[str]:
-    """Terms in a listed clause: 「PaaS、IaaS」「認証、承認、アクセス制御」."""
+def split_list(text: str, and_joins: bool = False) -> list[str]:
+    """Terms in a listed clause: 「PaaS、IaaS」「認証、承認、アクセス制御」.
+
+    `and_joins`: the list was matched term by term ({TERMS}), so a と between two names joins them
+    (「リアクティブエフェクトと副作用」); in free text (「AとBの違い」) it may belong to the phrase.
+    """
     if _QUOTED.search(text):
         return split_quoted(text)
     text = re.sub(r"(?<=[A-Za-z0-9)）`])\s+(?:や|と)\s+(?=[A-Za-z0-9(（`])", "、", text)  # PostgreSQL や MySQL
+    if and_joins:
+        text = re.sub(rf"(?<=[{_NAME_CHARS})）」』`])\s*と\s*(?=[{_NAME_CHARS}(（「『`])", "、", text)
     out = []
     for item in _LIST_SPLIT.split(text):
         item = _LIST_TAIL.sub("", clean_label(re.sub(r"^[\s:：]+", "", item)))
@@ -238,6 +246,9 @@ _CLAUSE_END = re.compile(r"[るたいなだ]\s*$")
 # 「テキストファイルのフォーマットのひとつ」: a kind named after の or と heads a longer noun phrase,
 # whose whole is the broader concept; the head alone would be a wrong one.
 _NOUN_PHRASE = re.compile(r"[のと]\s*$")
+# A statement the clause denies or warns against states nothing: 「properties の略語として使用することは
+# 避けてください」「Xの一種ではない」.
+_NEGATED = re.compile(r"[^、。\n]{0,20}?(?:ではない|ではありません|ではなく|でない|じゃない|[はを]避け|は誤り|は誤用)")
 
 
 def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) -> list[CueMatch]:
@@ -255,7 +266,7 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
         else:
             continue
         for m in matches:
-            if any(a <= m.start() < b or a < m.end() <= b for a, b in claimed):
+            if any(a <= m.start() < b or a < m.end() <= b for a, b in claimed) or _NEGATED.match(text, m.end()):
                 continue
             groups = {k: v for k, v in m.groupdict().items() if v}
             short = clean_label(groups["short"]) if "short" in groups else None
@@ -266,7 +277,7 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
             if "targets" in groups:
                 targets += split_quoted(groups["targets"])
             if "list" in groups:
-                targets += split_list(groups["list"])
+                targets += split_list(groups["list"], and_joins=cue.term_list)
             # A short generic head under a clause (「…を埋め込む技術の一つ」) names nothing; a longer
             # name keeps its place (「…仕様に準拠したネットワークプラグインの一種」).
             before = text[:m.start("name")] if "name" in groups else ""

@@ -143,6 +143,10 @@ def extract_relations(entry: Entry, profile: Profile | None = None) -> list[Rela
         line = _line_of(entry, starts, match.start)
         span = SourceSpan(entry.doc, line, line)
         pattern = f"hedged-{cue.id}" if cue.hedged and not cue.id.startswith("hedged") else cue.id
+        if cue.reference and len(match.targets) > 1 and any(label_key(t) in own_keys for t in match.targets):
+            # 「参照: 認証、承認、アクセス制御」 under 認証: a glossary never sends a term to itself, so
+            # a list naming the entry is the title of a page about several topics, not a list of terms.
+            continue
         for target in match.targets:
             if label_key(target) in own_keys and cue.kind is not RelationKind.ABBREVIATION:
                 continue  # 「RBACを参照」 under RBAC points at itself
@@ -162,6 +166,33 @@ def extract_relations(entry: Entry, profile: Profile | None = None) -> list[Rela
     return out
 
 
+_KANJI_KANA = re.compile(r"[\u30a0-\u30ff\u4e00-\u9fff\u3005]+")
+_ENGLISH_WORDS = re.compile(r"[A-Za-z][A-Za-z\-]*(?: [A-Za-z][A-Za-z\-]*)+")
+
+
+def names_a_kind_of_defined(target: str, known, own: tuple[str, ...] = ()) -> bool:
+    """A see-reference target that is a compound headed by a defined term names a term, not a page.
+
+    Japanese and English compounds are right-headed: 「リアクティブエフェクト」 under a glossary that
+    defines エフェクト, 「variable annotation」 where annotation is defined, are kinds of what the
+    glossary defines, though it does not define them itself. A page title is no such compound: it has
+    particles or spaces (「Apache の環境変数」「SSL/TLS 暗号化」) or its head is no term. A compound
+    whose modifier is the entry's own name (`own`) is about the entry, a page of its own (「バゲッジ仕様」
+    under バゲッジ, where 仕様 is defined), no other term. `known` holds label keys (label_key).
+    """
+    text = re.sub(r"\s*[(（][^)）]*[)）]", "", target).strip()
+    if _ENGLISH_WORDS.fullmatch(text):
+        words = text.split(" ")
+        splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    elif _KANJI_KANA.fullmatch(text):
+        splits = [(text[:i], text[i:]) for i in range(1, len(text) - 1)]
+    else:
+        return False
+    own_keys = [label_key(n) for n in own]
+    return any(label_key(head) in known and not any(label_key(modifier) in n for n in own_keys)
+               for modifier, head in splits)
+
+
 def defined_references_only(terms: list[Term], profile: Profile | None = None) -> list[Term]:
     """Terms without see-references to anything the terms read together do not define.
 
@@ -171,9 +202,10 @@ def defined_references_only(terms: list[Term], profile: Profile | None = None) -
     references = reference_patterns(cues_for(profile))
     known = {label_key(t.pref_label) for t in terms} | {label_key(lb.text) for t in terms for lb in t.labels}
 
-    def defined(rel: Relation) -> bool:
+    def defined(rel: Relation, t: Term) -> bool:
         # The whole target, as written (with or without its bracketed gloss): 「SSL/TLS 暗号化」 is not SSL.
-        return bool({label_key(rel.target), label_key(re.sub(r"\s*[(（][^)）]*[)）]", "", rel.target))} & known)
+        return bool({label_key(rel.target), label_key(re.sub(r"\s*[(（][^)）]*[)）]", "", rel.target))} & known) \
+            or names_a_kind_of_defined(rel.target, known, own_names(t.entry))
 
-    return [replace(t, relations=tuple(r for r in t.relations if r.pattern not in references or defined(r)))
+    return [replace(t, relations=tuple(r for r in t.relations if r.pattern not in references or defined(r, t)))
             for t in terms]

@@ -84,3 +84,23 @@ def test_no_cue_in_the_default_grammar_names_a_domain_word():
     domain = re.compile(r"コールセンター|オペレーター|呼量|放棄呼|顧客|インバウンド|アウトバウンド")
     assert not [cue.id for cue in default_cues() if domain.search(cue.regex.pattern if cue.regex else cue.template or "")]
     assert not domain.search(Path(named_profile("default").path).read_text(encoding="utf-8"))
+
+
+def test_a_denied_statement_states_nothing():
+    text = "props の語源は properties ですが、properties の略語として使用することは避けてください。"
+    assert not [r for r in extract_relations(entry(text, "props")) if r.kind is RelationKind.ABBREVIATION]
+    assert not extract_relations(entry("マルウェアの一種ではない。"))
+
+
+def test_a_term_list_splits_on_to():
+    # 「AとBを参照」: matched term by term, と joins two names; in free text it may belong to a phrase.
+    [match] = find_cues("リアクティブエフェクトと副作用を参照してください。", default_cues())
+    assert match.targets == ("リアクティブエフェクト", "副作用")
+    assert split_list("認証と承認の違い") == ["認証と承認の違い"]
+
+
+def test_a_see_reference_naming_the_entry_itself_is_a_page_title():
+    # 「参照: 認証、承認、アクセス制御」 under 認証 points at a page about three topics.
+    assert not extract_relations(entry("参照: 認証、承認、アクセス制御", "認証"), named_profile("default"))
+    assert {r.target for r in extract_relations(entry("参照: 承認、アクセス制御", "認証"), named_profile("default"))} \
+        == {"承認", "アクセス制御"}

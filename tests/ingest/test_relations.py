@@ -50,3 +50,16 @@ def test_hedged_synonym_is_a_synonym_marked_as_hedged():
     assert [(r.kind.value, r.pattern, r.hedged) for r in rels] == [("synonym", "hedged-synonym", True)]
     [plain] = extract_relations(entry("スタッフのこと。「オペレーター」と同義。"))
     assert not plain.hedged
+
+
+def test_a_see_reference_to_a_kind_of_a_defined_term_names_a_term():
+    from ingest.relations import names_a_kind_of_defined
+    from ingest.terms import label_key
+
+    known = {label_key(t) for t in ("エフェクト", "annotation", "仕様", "環境変数")}
+    assert names_a_kind_of_defined("リアクティブエフェクト", known)
+    assert names_a_kind_of_defined("variable annotation", known)
+    assert not names_a_kind_of_defined("Apache の環境変数", known)  # a page title, with a particle
+    assert not names_a_kind_of_defined("エフェクト", known)  # the defined term itself is no compound
+    assert not names_a_kind_of_defined("バゲッジ仕様", known, ("バゲッジ",))  # the entry's own specification page
+    assert not names_a_kind_of_defined("SSL/TLS 暗号化", known)
