@@ -212,6 +212,9 @@ FAMILY_PREFIX, FAMILY_BONUS = 3, 0.1
 AGREE_SIMILARITY, AGREE_WEIGHT, AGREE_MAX = 0.15, 0.5, 0.2
 # Names proposed from meaning alone, not read in or beside the entry.
 GUESSES = ("corpus", "lexicon")
+# Names a glossary gives one of its entries at most: a guess, or a name borrowed from another
+# glossary's similar definition (two bare entries that borrow one name are two different terms).
+UNIQUE_NAMES = (*GUESSES, "other_glossary")
 
 
 def subject_mentions(definition: str, topics: Sequence[str] = ()) -> list[tuple[str, bool]]:
@@ -377,7 +380,9 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
                 key = collation_key(cand.name.pref)
                 if window is not None and key and not key.startswith(LATIN):
                     inside = (window[0] is None or window[0] <= key) and (window[1] is None or key <= window[1])
-                    penalty = ORDER_PENALTY * (0.4 if cand.evidence == "article_title" else 1)
+                    # A title or a stated alias (「再ダイヤルともいう」) names the concept whatever the
+                    # list sorts by: the headword may be another of its names.
+                    penalty = ORDER_PENALTY * (0.4 if cand.evidence in ("article_title", "self_reference") else 1)
                     score += ORDER_BONUS if inside else -penalty
                     # An ordered glossary lists a family together (保留時間, 保留率): a guess that
                     # shares its start with the next entry's name is likelier a member.
@@ -386,24 +391,29 @@ def recover_headwords(bare: Sequence[tuple[Entry, Sequence[Relation]]], stated: 
                         score += FAMILY_BONUS
                 scored.append(Candidate(max(0.01, min(score, 0.95)), cand.evidence, cand.name, cand.detail))
             scored_of.append(scored)
-        _one_name_per_entry(scored_of)
+        _one_name_per_entry(scored_of, [entry.definition for entry, _, _, _ in items])
         out.extend(_term_from(entry, relations, labels, scored)
                    for (entry, relations, labels, _), scored in zip(items, scored_of, strict=True))
     return out
 
 
-def _one_name_per_entry(scored_of: list[list[Candidate]]) -> None:
-    """A glossary defines a term once: two of its entries never get the same guessed name.
+def _one_name_per_entry(scored_of: list[list[Candidate]], texts: Sequence[str]) -> None:
+    """A glossary defines a term once: two of its entries never get the same guessed or borrowed name.
 
-    The entry whose guess scores higher keeps it; the other falls back to its next candidate.
-    Names with evidence are left alone (two entries may really state the same name).
+    An entry whose own text uses the name keeps it first, then the entry whose candidate scores
+    higher; the other falls back to its next candidate. Names the text states are left alone
+    (two entries may really state the same name).
     """
-    best = sorted(((max(c.score for c in found), i) for i, found in enumerate(scored_of) if found), reverse=True)
+    def claim(i: int) -> tuple[bool, float]:
+        top = max(scored_of[i], key=lambda c: c.score)
+        return top.name.pref in texts[i], top.score
+
+    best = sorted(((claim(i), i) for i, found in enumerate(scored_of) if found), reverse=True)
     taken: set[str] = set()
     for _, i in best:
         ranked = sorted(scored_of[i], key=lambda c: -c.score)
         top = ranked[0]
-        if top.evidence in GUESSES and label_key(top.name.pref) in taken:
+        if top.evidence in UNIQUE_NAMES and label_key(top.name.pref) in taken:
             free = next((c for c in ranked if label_key(c.name.pref) not in taken), None)
             if free is not None:
                 # Demote the taken name below the free one rather than dropping it: a curator sees both.

@@ -114,7 +114,9 @@ class JMdict:
         try:
             return self._db.execute(
                 "SELECT gloss.id, gloss.sense, gloss.text FROM gloss_fts JOIN gloss ON gloss.rowid = gloss_fts.rowid "
-                "WHERE gloss_fts MATCH ? LIMIT ?",
+                # Best matches first (bm25: several of the words, rare ones, short glosses): an
+                # unordered cut would keep whatever rows a common word ("time") lists first.
+                "WHERE gloss_fts MATCH ? ORDER BY gloss_fts.rank LIMIT ?",
                 (query, limit),
             ).fetchall()
         except sqlite3.OperationalError:

@@ -50,6 +50,8 @@ KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ff]{3,}$")
 # Kanji (and katakana) compounds; hiragana only inside (待ち呼), never at the end (a verb or phrase).
 KANJI_COMPOUND = re.compile(r"^(?=.*[\u4e00-\u9fff])[\u30a0-\u30ff\u4e00-\u9fff]"
                             r"[\u3041-\u3096\u30a0-\u30ff\u4e00-\u9fff]{0,6}[\u30a0-\u30ff\u4e00-\u9fff]$")
+# A loanword with a kanji head (エスカレーション率, サポート窓口): longer than KANJI_COMPOUND allows.
+LOANWORD_COMPOUND = re.compile(r"^[\u30a0-\u30ff]{2,12}[\u4e00-\u9fff]{1,2}$")
 NOUN_POS = frozenset({"名詞", "接頭辞"})
 # Ceilings: a lexicon candidate never outranks a confident text candidate (0.75 and up).
 COMPOUND_BASE, COMPOUND_KNOWN, GLOSS_BASE, LEXICON_CEILING = 0.3, 0.25, 0.1, 0.7
@@ -76,7 +78,7 @@ def _first_sentence(definition: str) -> str:
 
 
 def _is_term_like(word: str) -> bool:
-    return bool(KATAKANA_WORD.match(word) or KANJI_COMPOUND.match(word))
+    return bool(KATAKANA_WORD.match(word) or KANJI_COMPOUND.match(word) or LOANWORD_COMPOUND.match(word))
 
 
 class ReverseDictionary:

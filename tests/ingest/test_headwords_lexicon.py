@@ -114,3 +114,29 @@ def test_a_word_the_collection_uses_beside_the_definitions_words():
     # The entry's own sentences are no evidence for a word it uses itself.
     own = vocabulary.candidates("着信した電話を担当者に振り分ける仕組み。", limit=5)
     assert all(c.label != "担当者" for c in own)
+
+
+def test_two_bare_entries_of_one_glossary_never_borrow_the_same_name():
+    # Two headword-less definitions (after a public terms page of a telephone service) both
+    # resemble one stated entry of another glossary; a glossary defines a term once, so only one
+    # of them may take its name: the entry whose own text uses the name.
+    from ingest.headwords import stated_term
+
+    stated = [stated_term(Entry("named.txt", "ナビダイヤル", 1, "全国共通の電話番号で着信できる電話サービス。",
+                                ("全国共通の電話番号で着信できる電話サービス。",), SourceSpan("named.txt", 2, 2)), ())]
+    bare = [
+        (_entry("全国共通の電話番号で着信できる電話サービス。通話料は発信者が負担する。", 1), ()),
+        (_entry("全国共通の電話番号で着信できる電話サービス。ナビダイヤルの通話料は発信者が負担する。", 2), ()),
+    ]
+    first, second = recover_headwords(bare, stated, lexicon=None)
+    assert second.pref_label == "ナビダイヤル" and second.headword_evidence == "other_glossary"
+    assert first.pref_label != "ナビダイヤル"
+    # The borrowed name stays a candidate a curator can still choose.
+    assert "ナビダイヤル" in [c.label for c in first.candidates]
+
+
+@needs_jmdict
+def test_a_loanword_joined_to_a_short_synonym_of_the_genus(lexicon):
+    # 「…エスカレーションを行った割合」: a katakana word with a one-kanji head is longer than a kanji compound.
+    found = _labels(lexicon.candidates("応答数に対して、エスカレーションを行った割合のこと。", limit=10))
+    assert "エスカレーション率" in found
