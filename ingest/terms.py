@@ -33,6 +33,8 @@ def clean_label(text: str) -> str:
     text = MARKUP.sub("", text).replace("\t", " ")
     text = LEADING_MARKERS.sub("", text.strip())
     text = re.sub(r"\s*[:：]$|\s*など$", "", text)  # 「ES2016 など」: など ends a list, not a name (命令等 keeps 等)
+    # A full stop ends a sentence, never a name: 「依存プロキシblob。」 is a translated cell's leftover.
+    text = re.sub(r"[。．]+$", "", text.strip())
     text = text.strip().strip("「」『』\"'“”【】").strip()
     return re.sub(r"\s+", " ", text)
 

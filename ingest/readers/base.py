@@ -9,6 +9,7 @@ with their source spans. The registry (ingest/readers/__init__.py) picks the bes
 from __future__ import annotations
 
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 
@@ -147,3 +148,51 @@ def trim_span(doc: Document, start: int, end: int) -> tuple[int, int]:
     while end > start and _MARKUP_ONLY.match(doc.lines[end - 1]):
         end -= 1
     return start, end
+
+
+# A heading that sets two terms side by side: 「A vs. B」, 「A 対 B」 (opposed), 「AとBの違い」 (compared).
+_VERSUS = re.compile(r"^(?P<a>\S.*?)\s+(?:vs\.?|versus|対)\s+(?P<b>\S.*)$", re.IGNORECASE)
+_DIFFERENCE = re.compile(r"^(?P<a>[^、。と]{1,40})と(?P<b>[^、。と]{1,40})の(?:違い|相違|相違点|比較)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Contrast:
+    """Two terms one heading defines together, and whether the heading opposes them (vs., 対)."""
+
+    first: str
+    second: str
+    opposed: bool
+
+
+def contrasted_terms(heading: str) -> Contrast | None:
+    heading = heading.strip()
+    if m := _VERSUS.match(heading):
+        return Contrast(m["a"].strip(), m["b"].strip(), True)
+    if m := _DIFFERENCE.match(heading):
+        return Contrast(m["a"].strip(), m["b"].strip(), False)
+    return None
+
+
+def _folded(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def own_parts(contrast: Contrast, texts: list[str]) -> tuple[list[int], list[int]]:
+    """Which of a section's paragraphs define each of its two terms: for each, the first paragraph
+    that names it and not the other (「…要素は制御されたコンポーネントと呼ばれます」). A term no
+    paragraph names alone is defined by the whole section."""
+    # A bracketed English name or reading after a term is not how the paragraphs name it.
+    first, second = (_folded(re.sub(r"\s*[(（][^()（）]*[)）]", "", name))
+                     for name in (contrast.first, contrast.second))
+    longer, shorter = sorted((first, second), key=len, reverse=True)
+    named: list[set[str]] = []
+    for text in map(_folded, texts):
+        # One name may contain the other (コンポーネント / 非制御コンポーネント): the shorter one is
+        # named only where it stands outside the longer.
+        named.append({name for name, present in ((longer, longer in text),
+                                                 (shorter, shorter in text.replace(longer, ""))) if present})
+    found: list[list[int]] = []
+    for mine in (first, second):
+        alone = [i for i, names in enumerate(named) if names == {mine}]
+        found.append(alone[:1] or list(range(len(texts))))
+    return found[0], found[1]

@@ -36,9 +36,11 @@ HEADER_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("term", ("用語", "見出し語", "見出し", "語", "単語", "名称", "term", "word", "headword", "label", "name", "用語名",
               "日本語", "和名", "japanese", "項目", "キーワード", "keyword")),
 )
-ROLES = ("term", "reading", "definition", "synonyms", "abbreviation", "english", "translation", "related", "antonyms",
-         "broader", "category", "other")
+# "about" is a term list's short cell in the term's own language: what the table says of it.
+ROLES = ("term", "reading", "definition", "about", "synonyms", "abbreviation", "english", "translation", "related",
+         "antonyms", "broader", "category", "other")
 
+_HIRAGANA = re.compile(r"^[\u3041-\u309fー・\s]+$")
 _KANA = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー・\s]+$")
 _LATIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'&/()\-]*$")
 _SENTENCE = re.compile(r"[。．]|[\u3041-\u3096]{3}")
@@ -124,13 +126,29 @@ def with_other_names(term: str, english: Sequence[str], readings: Sequence[str])
 
 def term_list_roles(columns: Sequence[Sequence[str]]) -> list[str] | None:
     """A term list without definitions (a translation table: error / エラー): the first column names
-    the term, the others give it in another language or script."""
+    the term, the others give it in another language or script. A column in the term's own language
+    is not another name for it: an all-hiragana one is its reading, and the first other one is what
+    the table says of the term ("about": | レプリケーター名 | コンポーネント名 | names the component)."""
     filled = [col for col in columns if col]
     if len(filled) < 2 or any(sum(len(c) for c in col) / len(col) > 30 for col in filled):
         return None
     if sum(1 for col in filled if col and all(_LATIN.match(c) for c in col)) == len(filled):
         return None  # all Latin: codes and values, not terms in two languages
-    return ["term"] + ["translation" if col else "other" for col in columns[1:]]
+
+    def latin(col: Sequence[str]) -> bool:
+        return sum(1 for c in col if _LATIN.match(c)) * 2 > len(col)
+
+    roles = ["term"]
+    for col in columns[1:]:
+        if not col:
+            roles.append("other")
+        elif latin(col) != latin(columns[0]):
+            roles.append("translation")
+        elif all(_HIRAGANA.match(c) for c in col) and not all(_HIRAGANA.match(c) for c in columns[0]):
+            roles.append("reading")
+        else:
+            roles.append("about" if "about" not in roles else "other")
+    return roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +172,16 @@ def entries_from_rows(doc: str, rows: Sequence[Row], roles: Sequence[str], layou
         term = (values.get("term") or [""])[0]
         definition = " ".join(values.get("definition", []))
         names = values.get("english", []) + values.get("translation", [])
-        # A row needs a definition, or (in a term list) the term in another language.
-        if not term or term == definition or not (definition or names):
+        said = [d for d in values.get("about", []) if d != term]  # a cell repeating the term says nothing
+        definition = definition or " ".join(said)
+        # A row needs a definition, or (in a term list) the term in another language, its reading or a
+        # cell about it.
+        if not term or term == definition or not (definition or names or values.get("reading")
+                                                   or values.get("about")):
             continue
         term = with_other_names(term, names, values.get("reading", []))
         fields = tuple((role, value) for role in ROLES[1:]
-                       if role not in ("term", "definition", "english", "translation", "reading")
+                       if role not in ("term", "definition", "about", "english", "translation", "reading")
                        for value in values.get(role, []))
         category = values["category"][0] if values.get("category") else section
         head_line, span = row.line_start, SourceSpan(doc, row.line_start, row.line_end)

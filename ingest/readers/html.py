@@ -21,7 +21,9 @@ from ingest.readers.base import (
     Detection,
     DryRunReader,
     Reading,
+    contrasted_terms,
     fit_score,
+    own_parts,
     render_template_tags,
     suffix,
 )
@@ -184,7 +186,17 @@ def _headings(doc: Document, root: etree._Element, taken: set[etree._Element]) -
     level = max((tag for tag, n in counts.items() if n >= 2), default=None)
     out = []
     for h, parts in bodies.items():
-        if h.tag == level and (entry := _entry(doc, _text(h), h.sourceline or 1, parts, _section(h), "html-heading")):
+        if h.tag != level:
+            continue
+        if contrast := contrasted_terms(_text(h)):  # 「A vs. B」: each term with the paragraph that names it alone
+            names = (contrast.first, contrast.second)
+            for name, other, own in zip(names, names[::-1], own_parts(contrast, [_text(p) for p in parts]),
+                                        strict=True):
+                fields = (("antonyms", other),) if contrast.opposed else ()
+                if entry := _entry(doc, name, h.sourceline or 1, [parts[i] for i in own], _section(h), "html-heading",
+                                   fields):
+                    out.append(entry)
+        elif entry := _entry(doc, _text(h), h.sourceline or 1, parts, _section(h), "html-heading"):
             out.append(entry)
     return out
 

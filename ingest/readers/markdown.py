@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -27,10 +27,13 @@ from ingest.markup import join_lines
 from ingest.readers.base import (
     TEMPLATE_TAG,
     TEMPLATE_TERM,
+    Contrast,
     Detection,
     DryRunReader,
     Reading,
+    contrasted_terms,
     fit_score,
+    own_parts,
     render_template_tags,
     suffix,
     trim_span,
@@ -61,6 +64,7 @@ class Block:
     rest: str = ""  # the text after the lead
     rest_start: int = 0
     link_only: bool = False
+    code: bool = False  # a fenced or indented code block (a sample or a diagram)
     rows: list[Row] = field(default_factory=list)
     pairs: list[tuple[str, int, str, int, int]] = field(default_factory=list)  # dt, line, dd, start, end
 
@@ -160,7 +164,7 @@ def blocks(doc: Document) -> tuple[list[Block], str | None]:
                 title = m["title"]
             out.append(Block("noise", *span))
         elif tok.type in ("html_block", "fence", "code_block", "hr"):
-            out.append(Block("noise", *span))
+            out.append(Block("noise", *span, code=tok.type in ("fence", "code_block")))
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
             depth += 1
         elif tok.type in ("bullet_list_close", "ordered_list_close"):
@@ -227,6 +231,15 @@ def _colon_lead(block: Block) -> Block:
     return block
 
 
+def _introduces_code(found: list[Block], k: int) -> bool:
+    """A lead-in to a code sample or diagram, one clause ending in a colon (「このデプロイには…があります:」
+    over a ```mermaid block): it says what the sample shows, it does not define the heading. A heading
+    with nothing else under it is an example section, not a term."""
+    text = found[k].text
+    return (found[k].kind == "para" and re.search(r"[:：]\s*$", text) is not None and "。" not in text
+            and k + 1 < len(found) and found[k + 1].code)
+
+
 def _plausible_lead(lead: str) -> bool:
     """A term, not an emphasised phrase: short, no sentence punctuation."""
     return 0 < len(lead) <= 100 and not re.search(r"[。！？!?]$", lead)
@@ -246,6 +259,18 @@ def _entry(doc: Document, head: str, head_line: int, pieces: list[tuple[str, int
             end = max(end, b)
     start, end = trim_span(doc, start, end)
     return Entry(doc.name, head, head_line, definition, tuple(texts), SourceSpan(doc.name, start, end), section, layout)
+
+
+def _contrasted(doc: Document, contrast: Contrast, head_line: int, pieces: list[tuple[str, int, int]],
+                section: str | None) -> list[Entry | None]:
+    """「A vs. B」 over paragraphs that define each: two entries, each with the paragraph that names it
+    alone. The heading that opposes them (vs., 対) states the antonymy."""
+    out: list[Entry | None] = []
+    names = (contrast.first, contrast.second)
+    for name, other, own in zip(names, names[::-1], own_parts(contrast, [p[0] for p in pieces]), strict=True):
+        entry = _entry(doc, name, head_line, [pieces[i] for i in own], section, "md-heading")
+        out.append(replace(entry, fields=(("antonyms", other),)) if entry and contrast.opposed else entry)
+    return out
 
 
 @lru_cache(maxsize=16)
@@ -272,9 +297,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
             for dt, dt_line, dd, start, end in block.pairs:
                 add(_entry(doc, dt, dt_line, [(dd, start, end)], sections[n], "md-deflist"), [n])
         elif block.kind == "table" and len(block.rows) >= 2:
-            roles = header_roles(block.rows[0].cells)
-            body = block.rows[1:] if roles else block.rows
-            roles = roles or content_roles([r.cells for r in block.rows])
+            # The delimiter row (`|---|`) makes the first row a header even when its names are not
+            # role names (`| Geoレプリケーター名 | GitLabコンポーネント名 |`): it is never an entry.
+            body = block.rows[1:]
+            roles = header_roles(block.rows[0].cells) or content_roles([r.cells for r in body])
             if roles:
                 for entry in entries_from_rows(doc.name, body, roles, "md-table", sections[n]):
                     add(entry, [n])
@@ -285,6 +311,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     if len(leads) < 2:  # no bold leads: `用語：定義` paragraphs and items state their terms with a colon
         leads = [n for n, b in enumerate(found) if b.kind in ("para", "item") and n not in claimed
                  and _colon_lead(b).lead is not None and _plausible_lead(b.lead or "")]
+        # A colon is weak evidence of a term: `- プラン: Premium` above a glossary table is a property
+        # list. Colon leads are the glossary only when no table or definition list gives more entries.
+        if len(leads) <= len(entries):
+            leads = []
     lead_entries: list[tuple[Entry | None, list[int]]] = []
     if len(leads) >= 2:
         for n in leads:
@@ -314,7 +344,7 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
             if any(k in taken for k in body):
                 continue  # a heading over entries of its own is their section
             prose = [k for k in body if found[k].kind in ("para", "item") and not found[k].link_only]
-            if prose:
+            if prose and not all(_introduces_code(found, k) for k in prose):
                 bodies[n] = prose
                 # Links, code samples and comments inside the entry widen its span, not its text.
                 link_lines[n] = [(found[k].start, found[k].end) for k in body
@@ -335,6 +365,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
                 continue
             if block.level >= term_level:
                 pieces = [(found[k].text, found[k].start, found[k].end) for k in bodies[n]]
+                if contrast := contrasted_terms(block.text):
+                    out.extend((entry, [n, *bodies[n]]) for entry in
+                               _contrasted(doc, contrast, block.start, pieces, sections[n] or current))
+                    continue
                 out.append((_entry(doc, block.text, block.start, pieces, sections[n] or current, "md-heading",
                                    link_lines.get(n, [])), [n, *bodies[n]]))
         return out
@@ -356,7 +390,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     reasons = tuple(f"{count} {kind} entries" for kind, count in sorted(kinds.items(), key=lambda kv: -kv[1]))
     if title:
         reasons += (f"front-matter title {title!r}",)
-    return Reading(entries, skipped, layout, title), Detection(fit_score(entries, doc, evidence), reasons, len(entries))
+    # Code samples and diagrams are Markdown structure the reader recognises, not text it failed to read.
+    code = {line for b in found if b.code for line in range(b.start, b.end + 1)}
+    score = fit_score(entries, doc, evidence, code)
+    return Reading(entries, skipped, layout, title), Detection(score, reasons, len(entries))
 
 
 class MarkdownReader(DryRunReader):

@@ -1,5 +1,10 @@
 """The reader registry on small real snippets of third-party glossaries (tests/data/readers, from
-data/dev; sources and licences in data/README.md), through `python -m kg inspect --json`."""
+data/dev; sources and licences in data/README.md), through `python -m kg inspect --json`.
+
+ordinance_sub_items.txt, md_table_examples.md, md_versus_heading.md and html_versus_heading.html are
+made up in the layouts of other publishers (a municipal ordinance's (1)/ア items, a translated docs
+table page, a heading that contrasts two terms), so that each layout rule is tested on text other
+than the dev document that prompted it."""
 
 from __future__ import annotations
 
@@ -32,7 +37,11 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("owasp_bold_items.md", "markdown", "md-list", "アドレス空間配置のランダム化", 6),
     ("nta_quoted.md", "markdown", "md-list", "組合法", 7),
     ("rurema_markers.rd", "markers", "text-markers", "再定義", 3),
-    ("egov_numbered.txt", "numbered", "text-numbered", "法令", 8),
+    ("egov_numbered.txt", "numbered", "text-numbered", "法令", 9),
+    ("ordinance_sub_items.txt", "numbered", "text-numbered", "説明責任", 7),
+    ("md_table_examples.md", "markdown", "md-table", "スナップショット", 5),
+    ("md_versus_heading.md", "markdown", "md-heading", "スレッド", 6),
+    ("html_versus_heading.html", "html", "html-heading", "キャッシュ", 4),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -87,3 +96,56 @@ def test_an_unrecognised_file_is_refused_with_every_readers_reasons(tmp_path):
     with pytest.raises(UnrecognisedLayout) as raised:
         choose(read_document(prose))
     assert {name for name, _ in raised.value.detections} >= {"delimited", "html", "markdown", "markers", "text"}
+
+
+def _spans(path: Path) -> list[tuple[str | None, int | None, int, int]]:
+    return [(e.headword, e.headword_line, e.span.line_start, e.span.line_end)
+            for e in choose(read_document(path)).reading.entries]
+
+
+def test_a_sub_item_that_defines_a_term_is_an_entry_of_its_own():
+    # 「(4)　個人情報等　次に掲げるものをいう。」 lists kinds; ア defines 個人情報 in brackets, イ after a
+    # wide space; ウ only describes (no 「をいう」), and 「以下「保有文書」という」 names a phrase.
+    # 「説明責任（…をいう。以下同じ。）」 in the article text is a bracketed definition too.
+    assert _spans(SNIPPETS / "ordinance_sub_items.txt") == [
+        ("説明責任", 2, 2, 2), ("実施機関", 6, 6, 6), ("公文書", 7, 7, 7), ("事業者", 8, 8, 8),
+        ("個人情報等", 9, 9, 12), ("個人情報", 10, 10, 10), ("仮名加工情報", 11, 11, 11)]
+    report = inspect(SNIPPETS / "ordinance_sub_items.txt", 9)
+    sub = next(e for e in report["entries"] if e["pref_label"] == "個人情報")
+    assert sub["definition"].startswith("個人に関する情報であって") and sub["lines"] == "line 10, 10-10"
+    # The statute the dev set holds: 命令等's sub-item ロ defines 審査基準 in place.
+    assert ("審査基準", 19, 19, 19) in _spans(SNIPPETS / "egov_numbered.txt")
+
+
+def test_markdown_tables_keep_their_header_out_and_example_sections_are_not_terms():
+    report = inspect(SNIPPETS / "md_table_examples.md", 10)
+    entries = {e["pref_label"]: e for e in report["entries"]}
+    # The header row of a table whose column names are not role names (保管先名) is still a header; the
+    # `key: value` list above the tables and the diagram's lead-in section are not entries.
+    assert list(entries) == ["スナップショット", "1つの保管先", "復元", "ローカル保管先", "リモート保管先"]
+    # A full stop left in a term cell by translation is not part of the name.
+    assert entries["スナップショット"]["headword"] == "スナップショット。"
+    # A same-language second column says something of the term; it is not another name for it.
+    assert entries["リモート保管先"]["other_labels"] == [] and entries["リモート保管先"]["definition"] == "オブジェクトストレージ"
+    assert report["title"] == "バックアップ用語集"
+
+
+@pytest.mark.parametrize(("name", "first", "second"), [
+    ("md_versus_heading.md", ("非同期処理", 7, 11, 11), ("同期処理", 7, 13, 13)),
+    ("html_versus_heading.html", ("プッシュ型", 7, 9, 9), ("プル型", 7, 10, 10)),
+])
+def test_a_heading_that_contrasts_two_terms_defines_both(name, first, second):
+    # 「A vs. B」 / 「A 対 B」: each term gets the paragraph that names it alone (not the shared
+    # introduction, not the closing advice), and the heading states that they are opposed.
+    spans = _spans(SNIPPETS / name)
+    assert first in spans and second in spans
+    report = inspect(SNIPPETS / name, 9)
+    entry = next(e for e in report["entries"] if e["pref_label"] == first[0])
+    assert [r.split("  ")[0] for r in entry["relations"]] == [f"antonym → {second[0]}"]
+
+
+def test_a_difference_heading_defines_both_terms_without_opposing_them():
+    spans = _spans(SNIPPETS / "md_versus_heading.md")
+    assert ("キュー", 17, 21, 21) in spans and ("スタック", 17, 23, 23) in spans
+    report = inspect(SNIPPETS / "md_versus_heading.md", 9)
+    assert not next(e for e in report["entries"] if e["pref_label"] == "キュー")["relations"]
