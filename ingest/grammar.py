@@ -68,6 +68,7 @@ class Cue:
     reference: bool = False
     family: str = ""  # the construction this cue is a surface form of (defaults to its id)
     term_list: bool = False  # its list is matched term by term ({TERMS}, {TERMS2})
+    topic: bool = False  # holds only of the entry: not in a sentence whose topic is something else
     self_term: str | None = field(default=None, compare=False)  # the term the examples are about
 
     def pattern_for(self, names: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -170,7 +171,7 @@ def compile_cue(spec: dict, source: str) -> Cue:
                    float(spec.get("confidence", 0.95)), bool(spec.get("hedged", False)), examples,
                    template=pattern if about_self else None, self_term=spec.get("term"),
                    reference=bool(spec.get("reference", False)), family=spec.get("family", spec["id"]),
-                   term_list=bool(re.search(r"\{TERMS2?\}", spec["pattern"])))
+                   term_list=bool(re.search(r"\{TERMS2?\}", spec["pattern"])), topic=bool(spec.get("topic", False)))
     except (KeyError, ValueError, re.error) as exc:
         raise ValueError(f"{source}: cue {spec.get('id', '?')}: {exc}") from exc
 
@@ -241,14 +242,51 @@ def _bare_targets(bare: str) -> list[str]:
     return [t for t in re.split(r"・|(?<=[ァ-ヶー])や(?=[ァ-ヶ])", bare) if t]
 
 
-# The head noun of a longer phrase: 「テキストを表現する方式の一つ」 states no term 「方式」.
+# The head noun of a longer phrase: 「テキストのパターンを表現する方式の一つ」 states no term 「方式」.
 _CLAUSE_END = re.compile(r"[るたいなだ]\s*$")
 # 「テキストファイルのフォーマットのひとつ」: a kind named after の or と heads a longer noun phrase,
 # whose whole is the broader concept; the head alone would be a wrong one.
 _NOUN_PHRASE = re.compile(r"[のと]\s*$")
+# A verb or adjective ending a clause that modifies the next noun (埋め込む技術, 作成された標準).
+_MODIFIER_END = re.compile(r"[うくすつぬむるぐぶたいなだ]\s*$")
+# Names joined into one noun phrase before a head: 「XML エンティティ」「HTTP リクエストと応答」.
+_NAME_CHAIN = re.compile(rf"(?:(?<![{_NAME_CHARS}\-])[{_NAME_CHARS}\-]+(?:[ \u3000]+|[のと](?=[{_NAME_CHARS}]|$)))+$")
+# Where a noun phrase under a modifying clause starts: the sentence, a comma, or a purpose clause
+# before it (「…使用できるようにするために FIDO により作成された標準」).
+_PHRASE_START = re.compile(r"(?:^|[。、，,\n]|ために|ように|には|では)\s*")
+
+
+def _kind_phrase(text: str, start: int, name: str) -> str | None:
+    """The class a kind-of cue names, ending in `name` at `start`: the name, the names chained to it
+    (「XML エンティティ」), or under a modifier the whole noun phrase (「テキストのパターンを表現する方式」),
+    which is what the text says the term is a kind of. None when no phrase of a term's length is found."""
+    before = text[:start]
+    if chain := _NAME_CHAIN.search(before):
+        return chain[0] + name
+    if not (_NOUN_PHRASE.search(before) or (_MODIFIER_END.search(before) and len(name) <= 3)):
+        return name
+    opening = max((m.end() for m in _PHRASE_START.finditer(before)), default=0)
+    phrase = before[opening:] + name
+    return phrase if len(phrase) <= 40 else None
+
+
 # A statement the clause denies or warns against states nothing: 「properties の略語として使用することは
 # 避けてください」「Xの一種ではない」.
 _NEGATED = re.compile(r"[^、。\n]{0,20}?(?:ではない|ではありません|ではなく|でない|じゃない|[はを]避け|は誤り|は誤用)")
+
+
+# The topic of the sentence a statement is in: 「setup() 関数は …の一部」 (not 「技術的には」「では」).
+_TOPIC = re.compile(r"(?P<topic>[^\s、。]+?)\s*(?<![にで])は")
+_PRONOUN_TOPIC = re.compile(r"^(?:これ|それ|この|その|本|当)")
+
+
+def _other_topic(before: str, self_names: tuple[str, ...]) -> bool:
+    """Whether the sentence ending in `before` is about something other than the entry."""
+    sentence = re.split(r"[。\n]", before)[-1]
+    topic = next((m["topic"] for m in _TOPIC.finditer(sentence)), None)
+    if topic is None or _PRONOUN_TOPIC.match(topic):
+        return False
+    return not any(name in topic for name in self_names)
 
 
 def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) -> list[CueMatch]:
@@ -268,6 +306,8 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
         for m in matches:
             if any(a <= m.start() < b or a < m.end() <= b for a, b in claimed) or _NEGATED.match(text, m.end()):
                 continue
+            if cue.topic and _other_topic(text[:m.start()], self_names):
+                continue
             groups = {k: v for k, v in m.groupdict().items() if v}
             short = clean_label(groups["short"]) if "short" in groups else None
             long = clean_label(groups["long"]) if "long" in groups else None
@@ -281,8 +321,11 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
             # A short generic head under a clause (「…を埋め込む技術の一つ」) names nothing; a longer
             # name keeps its place (「…仕様に準拠したネットワークプラグインの一種」).
             before = text[:m.start("name")] if "name" in groups else ""
-            if "name" in groups and not (_CLAUSE_END.search(before) and len(groups["name"]) <= 3) and not (
-                    cue.kind is RelationKind.BROADER and _NOUN_PHRASE.search(before)):
+            if "name" in groups and cue.kind is RelationKind.BROADER and m.start("name") == m.start():
+                phrase = _kind_phrase(text, m.start("name"), groups["name"])
+                targets += [clean_label(phrase)] if phrase else []
+            elif "name" in groups and (cue.kind is RelationKind.BROADER
+                                       or not (_CLAUSE_END.search(before) and len(groups["name"]) <= 3)):
                 targets += split_list(groups["name"])
             if "latin" in groups:
                 targets.append(clean_label(groups["latin"]))

@@ -22,8 +22,9 @@ def test_every_cue_has_examples():
 
 
 def test_the_head_of_a_longer_phrase_is_no_target():
-    # 「…を表現する方式の一つ」: the kind is the whole phrase, which names no term; nothing is stated.
-    assert not [m for m in find_cues("テキストのパターンを表現する方式の一つ。", default_cues()) if m.cue.kind.value == "broader"]
+    # 「…を表現する方式の一つ」: the kind is the whole phrase the text names, never its head 「方式」.
+    [match] = [m for m in find_cues("テキストのパターンを表現する方式の一つ。", default_cues()) if m.cue.kind.value == "broader"]
+    assert match.targets == ("テキストのパターンを表現する方式",)
 
 
 @pytest.mark.parametrize(("cue_id", "kind", "text", "targets"), EXAMPLES, ids=[f"{e[0]}:{e[2][:12]}" for e in EXAMPLES])
