@@ -13,12 +13,13 @@ import logging
 from dataclasses import dataclass
 
 from ingest.errors import IngestError
-from ingest.readers.base import Detection, Reader, Reading
+from ingest.readers.base import Detection, Reader, Reading, suffix
 from ingest.readers.delimited import DelimitedReader
 from ingest.readers.html import HtmlReader
 from ingest.readers.markdown import MarkdownReader
 from ingest.readers.markers import MarkerReader
 from ingest.readers.numbered import NumberedReader
+from ingest.readers.structured import DATA_SUFFIXES, StructuredReader
 from ingest.readers.text import TextReader
 from ingest.records import Document
 
@@ -42,7 +43,8 @@ def readers() -> list[Reader]:
     return list(_REGISTRY.values())
 
 
-for _reader in (DelimitedReader(), HtmlReader(), MarkdownReader(), MarkerReader(), NumberedReader(), TextReader()):
+for _reader in (DelimitedReader(), HtmlReader(), MarkdownReader(), MarkerReader(), NumberedReader(), StructuredReader(),
+                TextReader()):
     register(_reader)
 
 
@@ -76,7 +78,12 @@ class Choice:
 def detect_all(doc: Document) -> list[tuple[str, Detection]]:
     """Every reader's detection, best first."""
     found = []
+    data = suffix(doc) in DATA_SUFFIXES
     for reader in _REGISTRY.values():
+        if data and reader.name != StructuredReader.name:
+            # A .json or .yaml file is data: one that does not parse is an error at its line, not prose.
+            found.append((reader.name, Detection(0.0, (f"a .{suffix(doc)} file is read as data",))))
+            continue
         try:
             found.append((reader.name, reader.detect(doc)))
         except Exception as exc:  # one reader's bug costs its own vote, not the document
