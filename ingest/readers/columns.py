@@ -21,8 +21,8 @@ from ingest.records import Entry, SourceSpan
 HEADER_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reading", ("読み", "よみ", "読み方", "よみがな", "ふりがな", "フリガナ", "かな", "カナ", "reading", "yomi", "kana",  # noqa: E501
                  "pronunciation")),
-    ("definition", ("定義", "説明", "意味", "解説", "内容", "概要", "語義", "definition", "description", "meaning",
-                    "explanation", "desc", "gloss")),
+    ("definition", ("定義", "説明", "意味", "解説", "内容", "概要", "語義", "詳細", "詳細情報", "definition",
+                    "description", "meaning", "explanation", "desc", "gloss", "details")),
     ("synonyms", ("同義語", "類義語", "同意語", "別名", "別称", "言い換え", "異表記", "表記ゆれ", "synonym", "synonyms",
                   "alias", "aliases", "altlabel", "alternative", "variants")),
     ("abbreviation", ("略語", "略称", "略号", "頭字語", "abbreviation", "abbr", "acronym", "短縮形")),
@@ -31,7 +31,7 @@ HEADER_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("related", ("関連語", "関連用語", "参照", "関連", "参考", "seealso", "related", "relatedterms", "see")),
     ("english", ("英語", "英訳", "英語表記", "英名", "english", "en", "英文", "原語", "translation")),
     ("category", ("分類", "カテゴリ", "カテゴリー", "区分", "分野", "種別", "category", "type", "domain", "tags",
-                  "section")),
+                  "section", "context", "コンテキスト")),
     ("note", ("備考", "注記", "メモ", "コメント", "補足", "notes", "note", "remarks", "comment", "comments")),
     ("term", ("用語", "見出し語", "見出し", "語", "単語", "名称", "term", "word", "headword", "label", "name", "用語名",
               "日本語", "和名", "japanese", "項目", "キーワード", "keyword")),
@@ -43,6 +43,8 @@ ROLES = ("term", "reading", "definition", "about", "synonyms", "abbreviation", "
 _HIRAGANA = re.compile(r"^[\u3041-\u309fー・\s]+$")
 _KANA = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー・\s]+$")
 _LATIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,'&/()\-]*$")
+# A date names no term: 2025-10-23, 2025/10/23, 2025年10月23日, 2025年10月 (a change log's rows).
+_NOT_A_TERM = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}(?:\s*[-/.月]\s*\d{1,2}\s*日?|\s*月)?$")
 _SENTENCE = re.compile(r"[。．]|[\u3041-\u3096]{3}")
 
 
@@ -78,8 +80,10 @@ def header_roles(cells: Sequence[str]) -> list[str] | None:
     # 「英語, 日本語, 備考」: with no definition column, the remarks are what the glossary says of the term.
     out = [("definition" if "definition" not in out else "other") if r == "note" else r for r in out]
     if "term" not in out:
-        # 「英語, 説明」: an English-only glossary names its terms in the English column.
-        out[out.index("english") if "english" in out else 0] = "term"
+        # 「英語, 説明」: an English-only glossary names its terms in the English column; otherwise the
+        # first column the header does not name (| Context | Term | 詳細情報 |, its 'Term' mistranslated).
+        unnamed = [i for i, role in enumerate(roles) if role is None]
+        out[out.index("english") if "english" in out else unnamed[0] if unnamed else 0] = "term"
     return out
 
 
@@ -170,14 +174,19 @@ def entries_from_rows(doc: str, rows: Sequence[Row], roles: Sequence[str], layou
             if cell and role != "other":
                 values.setdefault(role, []).append(cell)
         term = (values.get("term") or [""])[0]
+        if _NOT_A_TERM.match(term):
+            continue  # a change log's date in the first column (| 日付 | 変更内容 |)
         definition = " ".join(values.get("definition", []))
+        # A cell that only repeats the term (a link to its page: | 単一データベース | [単一データベース](…) |)
+        # says nothing more, but the row still lists the term.
+        repeated = bool(definition) and definition == term
+        definition = "" if repeated else definition
         names = values.get("english", []) + values.get("translation", [])
-        said = [d for d in values.get("about", []) if d != term]  # a cell repeating the term says nothing
+        said = [d for d in values.get("about", []) if d != term]
         definition = definition or " ".join(said)
         # A row needs a definition, or (in a term list) the term in another language, its reading or a
         # cell about it.
-        if not term or term == definition or not (definition or names or values.get("reading")
-                                                   or values.get("about")):
+        if not term or not (definition or names or values.get("reading") or values.get("about") or repeated):
             continue
         term = with_other_names(term, names, values.get("reading", []))
         fields = tuple((role, value) for role in ROLES[1:]

@@ -1,9 +1,10 @@
 """The reader registry on small real snippets of third-party glossaries (tests/data/readers, from
 data/dev; sources and licences in data/README.md), through `python -m kg inspect --json`.
 
-ordinance_sub_items.txt, md_table_examples.md, md_versus_heading.md and html_versus_heading.html are
-made up in the layouts of other publishers (a municipal ordinance's (1)/ア items, a translated docs
-table page, a heading that contrasts two terms), so that each layout rule is tested on text other
+ordinance_sub_items.txt, md_table_examples.md, md_table_context.md, md_versus_heading.md and
+html_versus_heading.html are made up in the layouts of other publishers (a municipal ordinance's
+(1)/ア items, machine-translated docs table pages, a heading that contrasts two terms), so that each
+layout rule is tested on text other
 than the dev document that prompted it."""
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("md_table_examples.md", "markdown", "md-table", "スナップショット", 5),
     ("md_versus_heading.md", "markdown", "md-heading", "スレッド", 6),
     ("html_versus_heading.html", "html", "html-heading", "キャッシュ", 4),
+    ("md_table_context.md", "markdown", "md-table", "単一データベース", 4),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -149,3 +151,13 @@ def test_a_difference_heading_defines_both_terms_without_opposing_them():
     assert ("キュー", 17, 21, 21) in spans and ("スタック", 17, 23, 23) in spans
     report = inspect(SNIPPETS / "md_versus_heading.md", 9)
     assert not next(e for e in report["entries"] if e["pref_label"] == "キュー")["relations"]
+
+
+def test_a_table_names_its_terms_in_the_column_its_header_leaves_unnamed():
+    # | Context | 期間 | 詳細情報 |: a machine translation turned 'Term' into 期間; Context is a category and
+    # 詳細情報 the definition, so the unnamed column holds the terms. A row whose only other cell links
+    # to the term's page still lists the term, and a change log's dates are never terms.
+    report = inspect(SNIPPETS / "md_table_context.md", 9)
+    assert [e["pref_label"] for e in report["entries"]] == ["単一データベース", "エラスティック プール", "仮想コア", "サーバー"]
+    assert [e["definition"] for e in report["entries"]][2:] == ["データベースのコンピューティング リソースに割り当てられる CPU コア。",
+                                                                "論理サーバー"]
