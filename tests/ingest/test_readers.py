@@ -4,8 +4,7 @@ data/dev; sources and licences in data/README.md), through `python -m kg inspect
 ordinance_sub_items.txt, md_table_examples.md, md_table_context.md, md_versus_heading.md and
 html_versus_heading.html are made up in the layouts of other publishers (a municipal ordinance's
 (1)/ア items, machine-translated docs table pages, a heading that contrasts two terms), so that each
-layout rule is tested on text other
-than the dev document that prompted it."""
+layout rule is tested on text other than the dev document that prompted it."""
 
 from __future__ import annotations
 
