@@ -39,6 +39,7 @@ from ingest.readers.base import (
     trim_span,
 )
 from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
+from ingest.readers.fields import Part, field_labels, fielded_entry, is_field_label, normalised_label, part_role
 from ingest.records import Document, Entry, SourceSpan
 
 _PARSER = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(deflist_plugin)
@@ -240,6 +241,48 @@ def _introduces_code(found: list[Block], k: int) -> bool:
             and k + 1 < len(found) and found[k + 1].code)
 
 
+def _colon_head(block: Block) -> str | None:
+    m = _COLON_LEAD.match(block.text) if block.kind in ("para", "item") else None
+    return m["head"].strip() if m and "\n" not in m["head"] else None
+
+
+def _part_labels(found: list[Block]) -> frozenset[str]:
+    """The leads that label parts of entries: those field_labels finds, and every other lead under a
+    heading whose entry has a labelled part (a one-off **実装箇所** beside **定義**)."""
+    def lead_of(block: Block) -> str | None:
+        if block.kind not in ("para", "item"):
+            return None
+        return block.lead if block.lead is not None else _colon_head(block)
+
+    leads = [lead for b in found if (lead := lead_of(b))]
+    labels = set(field_labels(leads))
+    if not labels:
+        return frozenset()
+    # A document that labels parts labels them all alike: a one-off 正式名称 or 意味 is a part too.
+    labels.update(normalised_label(lead) for lead in leads if part_role(lead) not in ("other", "term"))
+    segment: list[str] = []
+    for block in [*found, Block("heading", 0, 0)]:
+        if block.kind == "heading":
+            if any(is_field_label(lead, frozenset(labels)) for lead in segment):
+                labels.update(normalised_label(lead) for lead in segment)
+            segment = []
+        elif lead := lead_of(block):
+            segment.append(lead)
+    return frozenset(labels)
+
+
+def _part(block: Block, labels: frozenset[str]) -> Part | None:
+    """The labelled part of an entry a block is (`**定義**: …`, `関連用語: …`), if it is one."""
+    if block.kind not in ("para", "item") or not labels:
+        return None
+    if block.lead is not None and is_field_label(block.lead, labels):
+        return Part(block.lead, block.rest, block.rest_start or block.start, block.end)
+    head = _colon_head(block)
+    if head is not None and is_field_label(head, labels) and (m := _COLON_LEAD.match(block.text)):
+        return Part(head, m["body"].strip(), block.start, block.end)
+    return None
+
+
 def _plausible_lead(lead: str) -> bool:
     """A term, not an emphasised phrase: short, no sentence punctuation."""
     return 0 < len(lead) <= 100 and not re.search(r"[。！？!?]$", lead)
@@ -276,6 +319,8 @@ def _contrasted(doc: Document, contrast: Contrast, head_line: int, pieces: list[
 @lru_cache(maxsize=16)
 def _read(doc: Document) -> tuple[Reading, Detection]:
     found, title = blocks(doc)
+    # Leads that come back entry after entry (**定義**, 関連用語:) label parts of entries, not terms.
+    labels = _part_labels(found)
     entries: list[Entry] = []
     kinds: dict[str, int] = {}
     claimed: set[int] = set()  # indexes of blocks inside an entry
@@ -307,9 +352,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     # Bold (or colon) leads: a lead with text after it is one entry (a paragraph lead also takes the
     # plain paragraphs after it); a lead alone on its line owns what follows up to the next lead.
     leads = [n for n, b in enumerate(found) if b.kind in ("para", "item") and n not in claimed
-             and b.lead is not None and _plausible_lead(b.lead)]
+             and b.lead is not None and _plausible_lead(b.lead) and not is_field_label(b.lead, labels)]
     if len(leads) < 2:  # no bold leads: `用語：定義` paragraphs and items state their terms with a colon
         leads = [n for n, b in enumerate(found) if b.kind in ("para", "item") and n not in claimed
+                 and not is_field_label(_colon_head(b), labels)
                  and _colon_lead(b).lead is not None and _plausible_lead(b.lead or "")]
         # A colon is weak evidence of a term: `- プラン: Premium` above a glossary table is a property
         # list. Colon leads are the glossary only when no table or definition list gives more entries.
@@ -368,6 +414,13 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
                 if contrast := contrasted_terms(block.text):
                     out.extend((entry, [n, *bodies[n]]) for entry in
                                _contrasted(doc, contrast, block.start, pieces, sections[n] or current))
+                    continue
+                parts = [part for k in bodies[n] if (part := _part(found[k], labels))]
+                if parts:
+                    unlabelled = [Part("", found[k].text, found[k].start, found[k].end) for k in bodies[n]
+                                  if not _part(found[k], labels)]
+                    out.append((fielded_entry(doc.name, block.text, block.start, parts, unlabelled,
+                                              sections[n] or current, "md-fields"), [n, *bodies[n]]))
                     continue
                 out.append((_entry(doc, block.text, block.start, pieces, sections[n] or current, "md-heading",
                                    link_lines.get(n, [])), [n, *bodies[n]]))

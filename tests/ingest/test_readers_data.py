@@ -81,3 +81,21 @@ def test_a_data_glossary_builds_into_the_graph(tmp_path):
     concept = {str(label): c for c, label in graph.subject_objects(SKOS.prefLabel)}
     assert (concept["キャッシュ"], SKOS.related, concept["ブラウザ"]) in graph
     assert Literal("web browser", lang="en") in set(graph.objects(concept["ブラウザ"], SKOS.altLabel))
+
+
+def test_a_heading_per_term_with_labelled_parts():
+    # md_field_parts.md is made up in the layout of project glossaries: ### term, then **定義**: …,
+    # **関連用語**: …, **英語表記**: … lines. The repeated bold leads are labels, never terms.
+    report = inspect(SNIPPETS / "md_field_parts.md")
+    assert (report["reader"], report["layout"], report["entries_total"]) == ("markdown", "md-fields", 4)
+    by_label = {e["pref_label"]: e for e in report["entries"]}
+    assert not {"定義", "説明", "関連用語", "英語表記", "実装箇所", "正式名称", "意味"} & set(by_label)
+    allocation = by_label["引当"]
+    # 定義 and 説明 make the definition; 実装箇所 and the like stay out of it.
+    assert allocation["definition"] == "受注に対して、倉庫の在庫を出荷用に確保すること。引当済みの在庫は他の受注に使えない。"
+    assert {"Allocation@en (alt)", "Stock Allocation@en (alt)"} <= set(allocation["other_labels"])
+    assert "related → 受注" in " ".join(allocation["relations"])
+    assert "src/orders" not in by_label["受注"]["definition"]
+    assert "synonym → 出庫指示" in " ".join(by_label["出荷指示"]["relations"])
+    # 正式名称 gives the long form of an abbreviation heading.
+    assert "SKU@en (abbreviation)" in by_label["Stock Keeping Unit"]["other_labels"]
