@@ -39,7 +39,7 @@ MACROS = {
     # The rest of the clause, a list of terms.
     "LIST": r"(?P<list>[^。\n]{1,200})",
     # Several terms listed: quoted, code, Latin or unquoted names joined by 、 , ・ や および.
-    "TERMS": rf"(?P<list>{_TERM}(?:\s*(?:、|,|，|・|や|および|及び|と|または)\s*{_TERM})*)",
+    "TERMS": rf"(?P<list>{_TERM}(?:\s*(?:、|,|，|・|や|および|及び|と|または|もしくは)\s*{_TERM})*)",
     # At least two terms joined by list punctuation (、 , ・): an enumeration, not one name.
     "TERMS2": rf"(?P<list>{_TERM}(?:\s*(?:、|,|，|・)\s*{_TERM})+)",
     # A term written without brackets, possibly with a bracketed gloss (older cue tables).
@@ -49,9 +49,23 @@ _QUOTED = re.compile(r"[「『]([^「」『』]+)")
 # ・ separates list items, except inside a katakana compound (ワーク・ライフ・バランス).
 # A slash is no list separator: 「SSL/TLS 暗号化」 is one title, 「入力/出力」 one name.
 _LIST_SPLIT = re.compile(r"\s*(?:[、,，;；]|(?<![\u30a1-\u30fa])・|・(?![\u30a1-\u30fa])|および|及び|または|又は|"
-                         r"(?<=[^\u3041-\u3096\s])や(?=[^\u3041-\u3096\s]))\s*")
+                         r"もしくは|(?<=[^\u3041-\u3096\s])や(?=[^\u3041-\u3096\s]))\s*")
 _LIST_TAIL = re.compile(r"\s*(?:など|等|を参照|も参照|参照|の項|などがある|がある|が挙げられる|です|である)?[。.\s]*$")
 _HIRAGANA = re.compile(r"[\u3041-\u3096]")
+# An enumerated item that opens with its name: 「キーワード引数: …」「ロ　審査基準（…）」「b) 位置引数 (…)」.
+_ITEM = re.compile(rf"(?:^|[イロハニホヘトチリヌルヲ]\u3000|(?<![A-Za-z])[a-z][)）]|[0-9０-９]+[.)）．])[\s\u3000]*"
+                   rf"(?P<name>[A-Za-z\u30a0-\u30ff\u4e00-\u9fff\u3005][{_NAME_CHARS}・\-]{{0,29}})\s*[:：（(]")
+
+
+def item_names(block: str) -> list[str]:
+    """Names opening the enumerated items of a block, line by line until a line that is no item."""
+    names: list[str] = []
+    for line in block.split("\n"):
+        found = [m["name"] for m in _ITEM.finditer(line.strip())]
+        if not found:
+            break
+        names += found
+    return names
 
 
 @dataclass(frozen=True)
@@ -327,6 +341,8 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
             elif "name" in groups and (cue.kind is RelationKind.BROADER
                                        or not (_CLAUSE_END.search(before) and len(groups["name"]) <= 3)):
                 targets += split_list(groups["name"])
+            if "items" in groups:
+                targets += item_names(groups["items"])
             if "latin" in groups:
                 targets.append(clean_label(groups["latin"]))
             if "bare" in groups:
