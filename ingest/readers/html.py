@@ -28,6 +28,7 @@ from ingest.readers.base import (
     suffix,
 )
 from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
+from ingest.readers.fields import Part, field_labels, fielded_entry, is_field_label, normalised_label, part_role
 from ingest.records import Document, Entry, SourceSpan
 
 _DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "head", "form", "button")
@@ -137,7 +138,37 @@ def _section(el: etree._Element) -> str | None:
     return _section(parent) if parent is not None and parent.tag not in ("body", "html") else None
 
 
-def _bold_leads(doc: Document, root: etree._Element, taken: set[etree._Element]) -> list[Entry]:
+def _lead(p: etree._Element) -> tuple[str, str] | None:
+    """The bold lead a paragraph opens with, and the text after it."""
+    first = next(iter(p), None)
+    if first is None or first.tag not in ("b", "strong") or (p.text or "").strip():
+        return None
+    rest = _LEAD_SEPARATOR.sub("", "".join((first.tail or "", *(("".join(c.itertext()) + (c.tail or ""))
+                                                                 for c in list(p)[1:])))).strip()
+    return _text(first), rest
+
+
+def _part_labels(root: etree._Element) -> frozenset[str]:
+    """Bold leads that label parts of entries (<h3>用語</h3><p><b>定義</b>: …</p>), as in Markdown:
+    those that come back, the known part names beside them, and every lead under a heading that has one."""
+    leads = [found[0] for p in root.iter("p", "li") if (found := _lead(p))]
+    labels = set(field_labels(leads))
+    if not labels:
+        return frozenset()
+    labels.update(normalised_label(lead) for lead in leads if part_role(lead) not in ("other", "term"))
+    for h in root.iter(*_HEADINGS):
+        under = []
+        for sib in h.itersiblings():
+            if sib.tag in _HEADINGS:
+                break
+            under += [found[0] for p in (sib, *sib.iter("p", "li")) if p.tag in ("p", "li") and (found := _lead(p))]
+        if any(is_field_label(lead, labels) for lead in under):
+            labels.update(normalised_label(lead) for lead in under)
+    return frozenset(labels)
+
+
+def _bold_leads(doc: Document, root: etree._Element, taken: set[etree._Element],
+                labels: frozenset[str] = frozenset()) -> list[Entry]:
     out = []
     for p in root.iter("p", "li"):
         if p in taken or any(a in taken for a in p.iterancestors()):
@@ -146,6 +177,8 @@ def _bold_leads(doc: Document, root: etree._Element, taken: set[etree._Element])
         if first is None or first.tag not in ("b", "strong") or (p.text or "").strip():
             continue
         term = _text(first)
+        if is_field_label(term, labels):
+            continue
         rest = _LEAD_SEPARATOR.sub("", "".join((first.tail or "", *(("".join(c.itertext()) + (c.tail or ""))
                                                                      for c in list(p)[1:])))).strip()
         if not term or len(term) > 60:
@@ -168,7 +201,24 @@ def _bold_leads(doc: Document, root: etree._Element, taken: set[etree._Element])
     return out
 
 
-def _headings(doc: Document, root: etree._Element, taken: set[etree._Element]) -> list[Entry]:
+def _fielded(doc: Document, h: etree._Element, parts: list[etree._Element], labels: frozenset[str]) -> Entry | None:
+    """A heading whose paragraphs are labelled parts (ingest/readers/fields.py); None if none is."""
+    labelled: list[Part] = []
+    unlabelled: list[Part] = []
+    for el in parts:
+        span = _span(doc, el)
+        found = _lead(el) if el.tag in ("p", "li") else None
+        if found and is_field_label(found[0], labels):
+            labelled.append(Part(found[0], found[1], span.line_start, span.line_end))
+        else:
+            unlabelled.append(Part("", _text(el), span.line_start, span.line_end))
+    if not labelled:
+        return None
+    return fielded_entry(doc.name, _text(h), h.sourceline or 1, labelled, unlabelled, _section(h), "html-fields")
+
+
+def _headings(doc: Document, root: etree._Element, taken: set[etree._Element],
+              labels: frozenset[str] = frozenset()) -> list[Entry]:
     bodies: dict[etree._Element, list[etree._Element]] = {}
     for h in root.iter(*_HEADINGS):
         parts = []
@@ -196,8 +246,11 @@ def _headings(doc: Document, root: etree._Element, taken: set[etree._Element]) -
                 if entry := _entry(doc, name, h.sourceline or 1, [parts[i] for i in own], _section(h), "html-heading",
                                    fields):
                     out.append(entry)
-        elif entry := _entry(doc, _text(h), h.sourceline or 1, parts, _section(h), "html-heading"):
-            out.append(entry)
+        else:
+            entry = (labels and _fielded(doc, h, parts, labels)) or _entry(
+                doc, _text(h), h.sourceline or 1, parts, _section(h), "html-heading")
+            if entry:
+                out.append(entry)
     return out
 
 
@@ -221,10 +274,11 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     rows_used: set[int] = set()
     entries = _definition_lists(doc, root) + _tables(doc, root, rows_used)
     taken = {el for el in root.iter("dl", "table")}
-    bold = _bold_leads(doc, root, taken)
+    labels = _part_labels(root)
+    bold = _bold_leads(doc, root, taken, labels)
     if len(bold) >= 2:
         entries += bold
-    heads = _headings(doc, root, taken)
+    heads = _headings(doc, root, taken, labels)
     if len(heads) > len(bold):
         entries = [e for e in entries if e.layout != "html-bold"] + heads
     entries.sort(key=lambda e: e.span.line_start)

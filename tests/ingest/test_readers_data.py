@@ -99,3 +99,14 @@ def test_a_heading_per_term_with_labelled_parts():
     assert "synonym → 出庫指示" in " ".join(by_label["出荷指示"]["relations"])
     # 正式名称 gives the long form of an abbreviation heading.
     assert "SKU@en (abbreviation)" in by_label["Stock Keeping Unit"]["other_labels"]
+
+
+def test_html_headings_with_labelled_parts():
+    report = inspect(SNIPPETS / "html_field_parts.html")
+    assert (report["reader"], report["layout"], report["entries_total"]) == ("html", "html-fields", 3)
+    by_label = {e["pref_label"]: e for e in report["entries"]}
+    assert set(by_label) == {"棚卸", "在庫差異", "入荷"}
+    assert by_label["在庫差異"]["definition"] == "帳簿上の在庫数と実際の在庫数との差。"
+    assert "related → 棚卸" in " ".join(by_label["在庫差異"]["relations"])
+    assert "antonym → 出荷" in " ".join(by_label["入荷"]["relations"])
+    assert "Stocktaking@en (alt)" in by_label["棚卸"]["other_labels"]
