@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ingest.grammar import reference_patterns
 from ingest.records import Concept, Definition, Label, LabelKind, RelationKind, ResolvedRelation, Term
-from ingest.relations import cues_for, names_a_kind_of_defined, own_names
+from ingest.relations import cues_for, names_a_kind_of_defined, own_names, stated_targets
 from ingest.terms import label_key, parse_name
 
 LABEL_PRIORITY = {LabelKind.PREF: 0, LabelKind.ALT: 1, LabelKind.EXPANSION: 2, LabelKind.ABBREVIATION: 3,
@@ -139,6 +139,7 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
             report.ambiguous_labels[k] = owners
 
     references = reference_patterns(cues_for())
+    stated = stated_targets([t for d in concepts_by_key.values() for t in d["terms"]], references)
     for draft in list(concepts_by_key.values()):
         for term in draft["terms"]:
             for rel in term.relations:
@@ -155,10 +156,11 @@ def link_terms(terms: Sequence[Term]) -> tuple[list[Concept], LinkReport]:
                     target = _resolve(parsed.pref, label_index) or next(
                         (_resolve(label.text, label_index) for label in parsed.labels
                          if _resolve(label.text, label_index)), None)
-                if target is None and rel.pattern in references and not names_a_kind_of_defined(
-                        rel.target, label_index, own_names(term.entry)):
+                if target is None and rel.pattern in references and label_key(rel.target) not in stated \
+                        and not names_a_kind_of_defined(rel.target, label_index, own_names(term.entry)):
                     # 「参照: Apache の環境変数」 names a page, not a term: a see-reference counts only
-                    # when the glossaries define what it points at, or a compound headed by a term they define.
+                    # when the glossaries define or name as a term what it points at, or a compound headed by a
+                    # term they define.
                     report.page_references.append(f"{rel.span}: {rel.target}")
                     continue
                 if target is None:

@@ -183,6 +183,10 @@ def names_a_kind_of_defined(target: str, known, own: tuple[str, ...] = ()) -> bo
     text = re.sub(r"\s*[(（][^)）]*[)）]", "", target).strip()
     if _ENGLISH_WORDS.fullmatch(text):
         words = text.split(" ")
+        # 「text file」 under 「binary file」: a sibling kind, with the head of the entry's own name.
+        if any(_ENGLISH_WORDS.fullmatch(n) and n.split(" ")[-1].lower() == words[-1].lower()
+               and label_key(n) != label_key(text) for n in own):
+            return True
         splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
     elif _KANJI_KANA.fullmatch(text):
         splits = [(text[:i], text[i:]) for i in range(1, len(text) - 1)]
@@ -193,6 +197,15 @@ def names_a_kind_of_defined(target: str, known, own: tuple[str, ...] = ()) -> bo
                for modifier, head in splits)
 
 
+def stated_targets(terms: list[Term], references: frozenset[str]) -> set[str]:
+    """Label keys of what the glossary's own statements (not its see-references) name as terms.
+
+    「ネットワークプラグインの一種」 names ネットワークプラグイン as a class, so a 「ネットワークプラグイン
+    を参照」 in the same glossary points at that term, not at a page, though no entry defines it.
+    """
+    return {label_key(rel.target) for t in terms for rel in t.relations if rel.pattern not in references}
+
+
 def defined_references_only(terms: list[Term], profile: Profile | None = None) -> list[Term]:
     """Terms without see-references to anything the terms read together do not define.
 
@@ -201,6 +214,7 @@ def defined_references_only(terms: list[Term], profile: Profile | None = None) -
     """
     references = reference_patterns(cues_for(profile))
     known = {label_key(t.pref_label) for t in terms} | {label_key(lb.text) for t in terms for lb in t.labels}
+    known |= stated_targets(terms, references)
 
     def defined(rel: Relation, t: Term) -> bool:
         # The whole target, as written (with or without its bracketed gloss): 「SSL/TLS 暗号化」 is not SSL.

@@ -63,3 +63,28 @@ def test_a_see_reference_to_a_kind_of_a_defined_term_names_a_term():
     assert not names_a_kind_of_defined("エフェクト", known)  # the defined term itself is no compound
     assert not names_a_kind_of_defined("バゲッジ仕様", known, ("バゲッジ",))  # the entry's own specification page
     assert not names_a_kind_of_defined("SSL/TLS 暗号化", known)
+
+
+def test_a_see_reference_to_a_sibling_kind_names_a_term():
+    from ingest.relations import names_a_kind_of_defined
+
+    assert names_a_kind_of_defined("text file", set(), ("バイナリファイル", "binary file"))
+    assert not names_a_kind_of_defined("Dockershim FAQ", set(), ("Dockershim",))
+
+
+def test_a_see_reference_to_what_the_glossary_names_as_a_class_is_kept():
+    from ingest.headwords import stated_term
+    from ingest.profile import named_profile
+    from ingest.relations import defined_references_only
+
+    def term(headword: str, text: str):
+        e = Entry("g.md", headword, 1, text, (text,), SourceSpan("g.md", 2, 2))
+        return stated_term(e, extract_relations(e, named_profile("default")))
+
+    terms = defined_references_only([
+        term("CNI", "仕様に準拠したネットワークプラグインの一種。詳細はネットワークプラグインを参照してください。"),
+        term("Dockershim", "詳細は移行ガイドを参照してください。"),
+    ], named_profile("default"))
+    assert {(r.kind.value, r.target) for r in terms[0].relations} == {
+        ("broader", "ネットワークプラグイン"), ("related", "ネットワークプラグイン")}
+    assert not terms[1].relations  # a page no statement names as a term
