@@ -46,7 +46,8 @@ _PARSER = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(
 _COLON_LEAD = re.compile(r"^(?P<head>[^:：。、「」]{1,40}?)\s*[:：]\s*(?P<body>\S.*)$", re.S)
 # A definition that opens on its quoted term: 「組合法」とは、…をいう。 (numbering before it is allowed).
 _QUOTED_LEAD = re.compile(r"^(?:[(（]?\d{1,3}[)）.．]?\s*)?[「『](?P<head>[^「」『』]{1,40})[」』]\s*(?:とは|は|[:：])")
-_TRAILING_NAME = re.compile(r"^\s*([(（][^()（）。、]{1,40}[)）])(?=\s*(?:[:：]|[-‐–—]\s|$))")
+# ... or on the lead's own line, over the definition: `**コンテナ**（こんてな）` then the next line.
+_TRAILING_NAME = re.compile(r"^[ \t\u3000]*([(（][^()（）。、]{1,40}[)）])(?=[ \t\u3000]*(?:[:：]|[-‐–—]\s|\n|$))")
 _SEPARATOR = re.compile(r"^\s*(?:[:：]|[-‐–—]\s|…)\s*")
 # Pandoc/kramdown/Hugo heading attributes: `## 用語 {#anchor .class}`.
 HEADING_ATTRIBUTES = re.compile(r"\s*\{[#.][^{}]*\}\s*$")
@@ -66,6 +67,7 @@ class Block:
     rest_start: int = 0
     link_only: bool = False
     code: bool = False  # a fenced or indented code block (a sample or a diagram)
+    rule: bool = False  # a thematic break (---): it separates entries, it belongs to none
     rows: list[Row] = field(default_factory=list)
     pairs: list[tuple[str, int, str, int, int]] = field(default_factory=list)  # dt, line, dd, start, end
 
@@ -121,6 +123,7 @@ def _inline(token: Token) -> tuple[str, str | None, str, int, bool]:
     # `**日本語 (English)** (ACR) - 定義`: a bracketed name right after the bold term is part of it.
     if lead is not None and (m := _TRAILING_NAME.match(after)):
         lead, after = f"{lead} {m[1]}", after[m.end():]
+        rest_line += after[: len(after) - len(after.lstrip())].count("\n")  # the definition's own line
     return text, lead, _SEPARATOR.sub("", after).strip(), rest_line, links > 0 and plain == 0
 
 
@@ -165,7 +168,7 @@ def blocks(doc: Document) -> tuple[list[Block], str | None]:
                 title = m["title"]
             out.append(Block("noise", *span))
         elif tok.type in ("html_block", "fence", "code_block", "hr"):
-            out.append(Block("noise", *span, code=tok.type in ("fence", "code_block")))
+            out.append(Block("noise", *span, code=tok.type in ("fence", "code_block"), rule=tok.type == "hr"))
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
             depth += 1
         elif tok.type in ("bullet_list_close", "ordered_list_close"):
@@ -394,7 +397,7 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
                 bodies[n] = prose
                 # Links, code samples and comments inside the entry widen its span, not its text.
                 link_lines[n] = [(found[k].start, found[k].end) for k in body
-                                 if found[k].link_only or found[k].kind == "noise"]
+                                 if found[k].link_only or (found[k].kind == "noise" and not found[k].rule)]
         counts: dict[int, int] = {}
         for n in bodies:
             counts[found[n].level] = counts.get(found[n].level, 0) + 1

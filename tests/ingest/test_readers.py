@@ -1,8 +1,8 @@
 """The reader registry on small real snippets of third-party glossaries (tests/data/readers, from
 data/dev; sources and licences in data/README.md), through `python -m kg inspect --json`.
 
-ordinance_sub_items.txt, md_table_examples.md, md_table_context.md, md_versus_heading.md and
-html_versus_heading.html are made up in the layouts of other publishers (a municipal ordinance's
+ordinance_sub_items.txt, md_table_examples.md, md_table_context.md, md_versus_heading.md,
+html_versus_heading.html, md_bold_reading_line.md and md_headings_rules.md are made up in the layouts of other publishers (a municipal ordinance's
 (1)/ア items, machine-translated docs table pages, a heading that contrasts two terms), so that each
 layout rule is tested on text other than the dev document that prompted it."""
 
@@ -43,6 +43,8 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("md_versus_heading.md", "markdown", "md-heading", "スレッド", 6),
     ("html_versus_heading.html", "html", "html-heading", "キャッシュ", 4),
     ("md_table_context.md", "markdown", "md-table", "単一データベース", 4),
+    ("md_bold_reading_line.md", "markdown", "md-list", "コンテナ", 3),
+    ("md_headings_rules.md", "markdown", "md-heading", "コンテナ", 3),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -160,3 +162,17 @@ def test_a_table_names_its_terms_in_the_column_its_header_leaves_unnamed():
     assert [e["pref_label"] for e in report["entries"]] == ["単一データベース", "エラスティック プール", "仮想コア", "サーバー"]
     assert [e["definition"] for e in report["entries"]][2:] == ["データベースのコンピューティング リソースに割り当てられる CPU コア。",
                                                                 "論理サーバー"]
+
+
+def test_a_reading_after_a_bold_term_on_its_own_line_belongs_to_the_term():
+    # `- **コンテナ**（こんてな）` with the definition on the next line: the reading is a label, the
+    # definition starts on its own line.
+    report = inspect(SNIPPETS / "md_bold_reading_line.md", 3)
+    first = report["entries"][0]
+    assert first["other_labels"] == ["こんてな@ja (reading)"] and first["definition"].startswith("アプリケーション")
+    assert _spans(SNIPPETS / "md_bold_reading_line.md")[0] == ("コンテナ （こんてな）", 3, 4, 4)
+
+
+def test_a_thematic_break_between_heading_entries_belongs_to_neither():
+    assert _spans(SNIPPETS / "md_headings_rules.md") == [
+        ("コンテナ (Container)", 1, 3, 3), ("イメージ (Image)", 7, 9, 9), ("ボリューム (Volume)", 13, 15, 15)]
