@@ -20,8 +20,8 @@ from ingest.terms import clean_label, is_acronym
 
 CUE_DIR = Path(__file__).with_name("cues")
 _NAME_CHARS = r"A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff\u3005"
-# Okurigana inside a compound (計装済みライブラリ, 受付窓口): one kana between a kanji and a name char.
-_OKURIGANA = r"(?<=[\u4e00-\u9fff])[みきりけいしちえれ](?=[\u4e00-\u9fff\u30a0-\u30ff])"
+# Okurigana inside a compound (計装済みライブラリ, 受付窓口, 捨て仮名): one kana between a kanji and a name char.
+_OKURIGANA = r"(?<=[\u4e00-\u9fff])[みきりけいしちえれて](?=[\u4e00-\u9fff\u30a0-\u30ff])"
 _NAME = rf"[A-Za-z\u30a0-\u30ff\u4e00-\u9fff\u3005](?:[{_NAME_CHARS}・\-]|{_OKURIGANA}){{1,29}}"
 # One listed term: quoted, code or Latin (a few words), or an unquoted name, with an optional
 # bracketed gloss (ASP(Application Service Provider), 拡張ライブラリー（extension library）).
