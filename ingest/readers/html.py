@@ -27,7 +27,7 @@ from ingest.readers.base import (
     render_template_tags,
     suffix,
 )
-from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
+from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles, with_other_names
 from ingest.readers.fields import Part, field_labels, fielded_entry, is_field_label, normalised_label, part_role
 from ingest.records import Document, Entry, SourceSpan
 
@@ -50,8 +50,36 @@ def _prepare(doc: Document) -> str:
 
 
 def _text(el: etree._Element) -> str:
-    lines = "".join(el.itertext()).split("\n")
+    lines = _broken_text(el).replace(_BREAK, "\n").split("\n")
     return join_lines([re.sub(r"\s+", " ", line) for line in lines])
+
+
+_BREAK = "\x00"
+_HIRAGANA = re.compile(r"^[\u3041-\u309fー・\s]+$")
+
+
+def _broken_text(el: etree._Element) -> str:
+    """The element's text with each <br> as _BREAK (itertext drops it, running two names together)."""
+    parts = [el.text or ""]
+    for child in el:
+        if child.tag == "br":
+            parts.append(_BREAK)
+        elif isinstance(child.tag, str):
+            parts.append(_broken_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _term_text(el: etree._Element) -> str:
+    """A term cell's text. Lines broken by <br> name the term, then its other names or its reading
+    (`<dt>CSV<br><small>Comma-Separated Values</small></dt>`): they become 「CSV（Comma-Separated Values）」,
+    which the headword parser splits into labels."""
+    lines = [join_lines([re.sub(r"\s+", " ", x) for x in line.split("\n")]) for line in _broken_text(el).split(_BREAK)]
+    lines = [line for line in lines if line]
+    if len(lines) < 2:
+        return _text(el)
+    readings = [line for line in lines[1:] if _HIRAGANA.match(line)]
+    return with_other_names(lines[0], [line for line in lines[1:] if line not in readings], readings)
 
 
 def _last_line(el: etree._Element) -> int:
@@ -86,6 +114,7 @@ def _definition_lists(doc: Document, root: etree._Element) -> list[Entry]:
         if any(a.tag == "dl" for a in dl.iterancestors()):
             continue
         terms: list[etree._Element] = []
+        groups: list[tuple[list[etree._Element], list[etree._Element]]] = []
         for child in dl.iterchildren():
             if child.tag == "div":  # <dl><div><dt/><dd/></div></dl> (HTML 5.2 grouping)
                 children = list(child.iterchildren())
@@ -97,12 +126,15 @@ def _definition_lists(doc: Document, root: etree._Element) -> list[Entry]:
                         terms = []
                     terms.append(el)
                 elif el.tag == "dd" and terms:
-                    names = [_text(t) for t in terms]
-                    fields = tuple(("synonyms", n) for n in names[1:])
-                    entry = _entry(doc, names[0], terms[0].sourceline or 1, [el], _section(dl), "html-dl", fields)
-                    if entry:
-                        out.append(entry)
-                    terms = []
+                    if groups and groups[-1][0] is terms:  # a second <dd> goes on defining the same term
+                        groups[-1][1].append(el)
+                    else:
+                        groups.append((terms, [el]))
+        for names_of, dds in groups:
+            names = [_term_text(t) for t in names_of]
+            fields = tuple(("synonyms", n) for n in names[1:])
+            if entry := _entry(doc, names[0], names_of[0].sourceline or 1, dds, _section(dl), "html-dl", fields):
+                out.append(entry)
     return out
 
 

@@ -2,9 +2,10 @@
 data/dev; sources and licences in data/README.md), through `python -m kg inspect --json`.
 
 ordinance_sub_items.txt, md_table_examples.md, md_table_context.md, md_versus_heading.md,
-html_versus_heading.html, md_bold_reading_line.md and md_headings_rules.md are made up in the layouts of other publishers (a municipal ordinance's
-(1)/ア items, machine-translated docs table pages, a heading that contrasts two terms), so that each
-layout rule is tested on text other than the dev document that prompted it."""
+html_versus_heading.html, md_bold_reading_line.md, md_headings_rules.md and html_dl_breaks.html are
+made up in the layouts of other publishers (a municipal ordinance's (1)/ア items, machine-translated
+docs table pages, a heading that contrasts two terms, reading lines, rules between entries, <br> in
+a <dt>), so that each layout rule is tested on text other than the dev document that prompted it."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("md_table_context.md", "markdown", "md-table", "単一データベース", 4),
     ("md_bold_reading_line.md", "markdown", "md-list", "コンテナ", 3),
     ("md_headings_rules.md", "markdown", "md-heading", "コンテナ", 3),
+    ("html_dl_breaks.html", "html", "html-dl", "機械判読", 3),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -176,3 +178,12 @@ def test_a_reading_after_a_bold_term_on_its_own_line_belongs_to_the_term():
 def test_a_thematic_break_between_heading_entries_belongs_to_neither():
     assert _spans(SNIPPETS / "md_headings_rules.md") == [
         ("コンテナ (Container)", 1, 3, 3), ("イメージ (Image)", 7, 9, 9), ("ボリューム (Volume)", 13, 15, 15)]
+
+
+def test_a_second_dd_goes_on_defining_its_term_and_a_br_separates_names():
+    # <dt>メタデータ</dt><dd>…</dd><dd>…</dd>: both <dd> define it; <dt>CSV<br><small>Comma-Separated
+    # Values</small></dt> names the term twice, it does not run the names together.
+    assert _spans(SNIPPETS / "html_dl_breaks.html")[1:] == [("メタデータ", 6, 7, 8), ("CSV（Comma-Separated Values）", 9, 10, 10)]
+    report = inspect(SNIPPETS / "html_dl_breaks.html", 3)
+    assert report["entries"][1]["definition"] == "データについてのデータ。作成者や作成日などを含む。"
+    assert report["entries"][2]["other_labels"] == ["CSV@en (abbreviation)"]
