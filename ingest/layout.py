@@ -46,6 +46,13 @@ ARTICLE_MARK = re.compile(r"^[▼▽►▶■]?\s*(詳細記事|関連記事|詳
 BULLET = re.compile(r"^\s*(?:[-*+](?=\s)|[・•●◆]|\d+[.)）．](?!\d)|[(（]\d+[)）]|[①-⑳])\s*")
 NUMBERED = re.compile(r"^\s*(?:\d+[.)）．](?!\d)|[(（]\d+[)）]|[①-⑳])\s*")
 COLON_DEF = re.compile(r"^(?P<head>[^:：。、]{1,40}?)\s*[:：]\s*(?P<body>.{4,})$")
+# 【用語】定義: a lenticular bracket around the term opens the line.
+BRACKETED_DEF = re.compile(r"^【(?P<head>[^】]{1,40})】\s*[:：]?\s*(?P<body>\S.{3,})$")
+# Other ways one line sets a term before its definition: an ideographic space (キャッシュ　一時的に…),
+# leader dots (キャッシュ …… 一時的に…) or a spaced dash. Read only where most lines of a document do it.
+SEPARATED_DEF = re.compile(r"^(?![一二三四五六七八九十百0-9０-９イロハニホヘトチリヌルヲ]{1,4}\u3000)"
+                           r"(?P<head>[^:：。、\u3000]{1,40}?)(?:\s*[:：]\s*|\s*\u3000+\s*"
+                           r"|\s*(?:[…‥]{1,3}|\.{3,}|・{3,})\s*|\s+[-–—]\s+)(?P<body>\S.{3,})$")
 POLITE = re.compile(r"(です|ます|ません|ください|でしょう|ましょう|ございます)[。!！]?$")
 # Sentences about the page itself, never a definition: 「本ページでは…」「今回は…ご紹介します」.
 PAGE_META = re.compile(r"^(本ページ|このページ|本記事|この記事|今回は|ここでは.*(紹介|まとめ))")
@@ -178,16 +185,28 @@ def _entry_heading_level(lines: tuple[str, ...]) -> int:
 
 
 def _is_colon_glossary(lines: tuple[str, ...]) -> bool:
-    """Most lines are `用語：定義`: then a short definition without 。 is still one."""
+    """Most lines are `用語：定義` (or `・用語　定義`): then a short definition without 。 is still one."""
     text = [line for line in lines if line.strip()]
-    colon = sum(1 for line in text if _colon_entry(line, True))
+    colon = sum(1 for line in text if _colon_entry(line, True) or _item_definition(line, True))
     return colon >= 3 and colon >= 0.4 * len(text)
+
+
+def _item_definition(line: str, glossary: bool) -> re.Match[str] | None:
+    """A list item that sets its term before its definition: `- 用語：定義`, and in a document made
+    of such lines `・用語　定義` or `● 用語 …… 定義`."""
+    bullet = BULLET.match(line)
+    if not bullet:
+        return None
+    rest = line[bullet.end():]
+    m = COLON_DEF.match(rest) or (SEPARATED_DEF.match(rest.strip()) or BRACKETED_DEF.match(rest.strip())
+                                  if glossary else None)
+    return m if m and is_heading_like(m["head"]) else None
 
 
 def _colon_entry(line: str, glossary: bool) -> re.Match[str] | None:
     """A `用語：定義` one-liner (not a list item, not a heading that happens to hold a colon)."""
     text = line.strip()
-    m = COLON_DEF.match(text)
+    m = COLON_DEF.match(text) or (SEPARATED_DEF.match(text) or BRACKETED_DEF.match(text) if glossary else None)
     if not m or BULLET.match(line) or not is_heading_like(m["head"]):
         return None
     if glossary:  # metadata lines (作成：営業企画部, 更新日：2024年4月1日) carry no kana
@@ -208,7 +227,7 @@ def segment_headworded(doc: Document) -> Segmentation:
         bullet = BULLET.match(lines[k])
         return (is_heading_like(lines[k]) or is_table_row(lines[k])
                 or (colon_glossary and bool(_colon_entry(lines[k], True)))
-                or bool(bullet and COLON_DEF.match(lines[k][bullet.end():]) and entries_allow_bullets(lines, k)))
+                or bool(bullet and _item_definition(lines[k], colon_glossary) and entries_allow_bullets(lines, k)))
 
     i = 0
     while i < len(lines):
@@ -233,8 +252,7 @@ def segment_headworded(doc: Document) -> Segmentation:
                 entry = Entry(doc.name, _strip_markup(text), i + 1, join_lines(block), tuple(block),
                               SourceSpan(doc.name, body[0] + 1, body[-1] + 1), section, "heading")
                 rows = [i, *body]
-        elif (bullet := BULLET.match(line)) and (m := COLON_DEF.match(line[bullet.end():])) \
-                and entries_allow_bullets(lines, i):
+        elif (m := _item_definition(line, colon_glossary)) and entries_allow_bullets(lines, i):
             k = i + 1  # an item may wrap onto indented lines below it
             while k < len(lines) and is_continuation(lines[k]):
                 k += 1
@@ -252,7 +270,7 @@ def segment_headworded(doc: Document) -> Segmentation:
                 used.add(i)
             # In a `用語：定義` list the next line is an entry of its own, not this line's definition.
             elif is_definition_like(lines[j]) and not is_heading_like(lines[j]) \
-                    and not (colon_glossary and _colon_entry(lines[j], True)):
+                    and not (colon_glossary and (_colon_entry(lines[j], True) or _item_definition(lines[j], True))):
                 # The definition block: contiguous non-blank lines from j that do not start a new entry.
                 k = j + 1
                 while k < len(lines) and lines[k].strip() and not starts_entry(k):
@@ -281,8 +299,8 @@ def _colon_items(lines: tuple[str, ...], start: int) -> int:
     """How many `用語：定義` items the list starting at `start` has."""
     n, i = 0, start
     while i < len(lines) and (BULLET.match(lines[i]) or is_continuation(lines[i])):
-        bullet = BULLET.match(lines[i])
-        n += bool(bullet and COLON_DEF.match(lines[i][bullet.end():]))
+        # Separated items (・用語　定義) count too; they become entries only in a document made of them.
+        n += bool(_item_definition(lines[i], True))
         i += 1
     return n
 

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+from ingest.layout import SEPARATED_DEF
 from ingest.markup import join_lines
 from ingest.readers.base import Detection, DryRunReader, Reading, fit_score, suffix
 from ingest.readers.columns import with_other_names
@@ -21,7 +22,6 @@ from ingest.terms import clean_label, is_latin
 
 MARKERS = ("■", "□", "●", "○", "◆", "◇", "▼", "▽", "★", "☆", "◎", "▲", "・", ": ", "; ", "【")
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s|={1,6}\s*|[=＝]{2,}|-{3,}$)")
-_INLINE_DEFINITION = re.compile(r"^(?P<head>[^:：。、]{1,40}?)\s*[:：]\s*(?P<body>.{4,})$")
 _FORMAT_EVIDENCE = {"txt": 0.9, "text": 0.9, "rd": 0.9, "": 0.8, "md": 0.4}
 
 
@@ -32,6 +32,21 @@ def _marker(line: str) -> str | None:
                 return None
             return marker
     return None
+
+
+_BRACKET_INLINE = re.compile(r"^【(?P<head>[^】]{1,40})】\s*[:：]?\s*(?P<body>\S.{3,})$")
+
+
+def _carries_definition(line: str, marker: str) -> bool:
+    """A marked line with its definition after it: `■クラウド：インターネット経由で…`, `【用語】定義…`."""
+    if marker == "【":
+        return _BRACKET_INLINE.match(line.strip()) is not None
+    return _inline(line, marker) is not None
+
+
+def _inline(line: str, marker: str) -> re.Match[str] | None:
+    """`■クラウド：定義`, `●クラウド　定義`, `■クラウド …… 定義`: the head and body of a one-line entry."""
+    return SEPARATED_DEF.match(line.strip()[len(marker.strip()):].strip())
 
 
 def _headword(line: str, marker: str) -> str:
@@ -49,8 +64,10 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
         if count < 3:
             break
         marked = [i for i, line in enumerate(lines) if _marker(line) == marker]
-        short = sum(1 for i in marked if len(lines[i]) <= 48 or _INLINE_DEFINITION.match(_headword(lines[i], marker)))
-        followed = sum(1 for i in marked if i + 1 < len(lines) and _marker(lines[i + 1]) != marker)
+        short = sum(1 for i in marked if len(lines[i]) <= 48 or _carries_definition(lines[i], marker))
+        # One-line entries (【用語】定義) follow each other; a bare headword is followed by its text.
+        followed = sum(1 for i in marked if _carries_definition(lines[i], marker)
+                       or (i + 1 < len(lines) and _marker(lines[i + 1]) != marker))
         # Headwords differ from each other; a label repeated on every marked line (▼詳細記事) marks a link.
         distinct = len({lines[i].strip() for i in marked})
         if short >= 0.8 * count and followed >= 0.5 * count and distinct >= 0.8 * count:
@@ -68,15 +85,19 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
             i += 1
             continue
         head_line = i
+        bracketed = _BRACKET_INLINE.match(lines[i].strip()) if best == "【" else None
         names = [_headword(lines[i], best)]
         i += 1
         while i < len(lines) and _marker(lines[i]) == best and len(lines[i]) <= 48 \
-                and not _INLINE_DEFINITION.match(names[0]):
+                and not _carries_definition(lines[head_line], best) and not _carries_definition(lines[i], best):
             names.append(_headword(lines[i], best))  # `: 再定義` / `: redefinition`
             i += 1
         body: list[int] = []
-        first = names[0]
-        if inline := _INLINE_DEFINITION.match(first):
+        if bracketed:
+            names[0] = clean_label(bracketed["head"])
+            body_text = [bracketed["body"].strip()]
+            start = head_line
+        elif inline := _inline(lines[head_line], best):
             names[0] = clean_label(inline["head"])
             body_text = [inline["body"].strip()]
             start = head_line
