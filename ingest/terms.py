@@ -32,7 +32,7 @@ def clean_label(text: str) -> str:
     text = MD_LINK.sub(lambda m: m[1] or m[2] or "", text)
     text = MARKUP.sub("", text).replace("\t", " ")
     text = LEADING_MARKERS.sub("", text.strip())
-    text = re.sub(r"\s*[:：]$|\s*など$", "", text)  # 「ES2016 など」: など ends a list, not a name (命令等 keeps 等)
+    text = re.sub(r"\s*[:：]+$|\s*など$", "", text)  # 「ES2016 など」: など ends a list, not a name (命令等 keeps 等)
     # A full stop ends a sentence, never a name: 「依存プロキシblob。」 is a translated cell's leftover.
     text = re.sub(r"[。．]+$", "", text.strip())
     text = text.strip().strip("「」『』\"'“”【】").strip()

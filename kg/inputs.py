@@ -13,7 +13,7 @@ from pathlib import Path
 from kg.config import Settings
 
 GLOSSARY_SUFFIXES = (".txt", ".md", ".markdown", ".csv", ".tsv", ".html", ".htm", ".xhtml", ".xlsx", ".docx", ".rd",
-                     ".text", ".json", ".yaml", ".yml")
+                     ".text", ".json", ".yaml", ".yml", ".rst", ".adoc", ".asciidoc")
 
 
 def glossary_paths(inputs: Sequence[str | os.PathLike]) -> list[Path]:

@@ -43,7 +43,8 @@ from ingest.readers.fields import Part, field_labels, fielded_entry, is_field_la
 from ingest.records import Document, Entry, SourceSpan
 
 _PARSER = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(deflist_plugin)
-_COLON_LEAD = re.compile(r"^(?P<head>[^:：。、「」]{1,40}?)\s*[:：]\s*(?P<body>\S.*)$", re.S)
+# One colon: `用語::` is an AsciiDoc labelled list (and `a::b` a scope), not a Markdown colon lead.
+_COLON_LEAD = re.compile(r"^(?P<head>[^:：。、「」]{1,40}?)\s*[:：](?![:：])\s*(?P<body>\S.*)$", re.S)
 # A definition that opens on its quoted term: 「組合法」とは、…をいう。 (numbering before it is allowed).
 _QUOTED_LEAD = re.compile(r"^(?:[(（]?\d{1,3}[)）.．]?\s*)?[「『](?P<head>[^「」『』]{1,40})[」』]\s*(?:とは|は|[:：])")
 # ... or on the lead's own line, over the definition: `**コンテナ**（こんてな）` then the next line.

@@ -2,10 +2,10 @@
 data/dev; sources and licences in data/README.md), through `python -m kg inspect --json`.
 
 ordinance_sub_items.txt, md_table_examples.md, md_table_context.md, md_versus_heading.md,
-html_versus_heading.html, md_bold_reading_line.md, md_headings_rules.md and html_dl_breaks.html are
-made up in the layouts of other publishers (a municipal ordinance's (1)/ア items, machine-translated
-docs table pages, a heading that contrasts two terms, reading lines, rules between entries, <br> in
-a <dt>), so that each layout rule is tested on text other than the dev document that prompted it."""
+html_versus_heading.html, md_bold_reading_line.md, md_headings_rules.md, html_dl_breaks.html,
+rst_glossary.rst and adoc_labelled_list.adoc are made up in the layouts of other publishers (a
+municipal ordinance's (1)/ア items, machine-translated docs table pages, a heading that contrasts two
+terms, reading lines, rules between entries, <br> in a <dt>, Sphinx and AsciiDoc glossaries), so that each layout rule is tested on text other than the dev document that prompted it."""
 
 from __future__ import annotations
 
@@ -47,6 +47,9 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("md_bold_reading_line.md", "markdown", "md-list", "コンテナ", 3),
     ("md_headings_rules.md", "markdown", "md-heading", "コンテナ", 3),
     ("html_dl_breaks.html", "html", "html-dl", "機械判読", 3),
+    # Sphinx `.. glossary::` and AsciiDoc `用語::` lists: a term line over its indented definition.
+    ("rst_glossary.rst", "text", "text-headword", "ビルダー", 4),
+    ("adoc_labelled_list.adoc", "text", "text-headword", "アスペクト", 5),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
