@@ -2,8 +2,10 @@
 
 `ingest/cues/default.toml` holds how Japanese glossaries state relations, with no domain word;
 a profile may add cues of its own (`[[relations.cues]]`, same fields). This module expands the
-macros ({Q}, {NAME}, {LATIN}, {LIST}, {BARE}), compiles each cue once, and turns a match into
-target terms: a quoted run is split on its brackets, a list on 、・/ and commas.
+macros ({Q}, {NAME}, {LATIN}, {LIST}, {TERMS}, {TERMS2}, {BARE}, {SELF}), compiles each cue once, and
+turns a match into target terms: a quoted run is split on its brackets, a list on 、・ and commas, an
+enumerated block into the names its items open with, and a kind-of cue's name into the noun phrase
+the text names as the class.
 """
 
 from __future__ import annotations
