@@ -23,10 +23,21 @@ _STOP = frozenset([
     "before", "during", "per", "and", "or", "is", "are", "was", "were", "be", "been", "what", "which", "who",
     "how", "why", "when", "where", "does", "do", "did", "this", "that", "these", "those", "it", "its", "my",
     "our", "your", "their", "called", "call's", "mean", "means", "meaning", "term", "word",
+    # Pronouns, quantifiers and fillers of a descriptive question: their glosses are common words
+    # (they -> 彼ら, any -> 何でも) that match everything a glossary writes.
+    "they", "them", "he", "she", "him", "her", "we", "us", "you", "i", "me", "one", "ones", "someone",
+    "something", "anything", "any", "some", "all", "each", "every", "other", "another", "such", "so",
+    "than", "then", "there", "here", "can", "could", "may", "might", "will", "would", "should", "must",
+    "has", "have", "had", "not", "no", "never", "only", "just", "also", "very", "too", "more", "most",
+    "again", "example", "e.g", "etc", "like", "as", "if", "whether", "while", "until", "since", "because",
+    "without", "within", "through", "over", "under", "up", "down", "out", "off", "own", "way", "ways",
+    "thing", "things", "kind", "type", "used", "use", "using", "get", "gets", "getting", "got", "make",
+    "makes", "made", "let", "lets", "being", "whom", "whose", "already", "actually", "really",
 ])
 _WORD = re.compile(r"[a-z][a-z0-9'\-]*")
 MAX_PHRASE = 4
-PER_PHRASE = 3  # Japanese forms kept per English phrase
+PER_PHRASE = 3  # Japanese forms kept per English phrase for labels and the ranked word list
+CANDIDATES = 8  # forms kept per phrase for a searcher to choose among (Translation.pieces)
 WORD_WEIGHT = 0.8  # a word's translation when the word is part of a longer matched phrase
 
 
@@ -34,6 +45,9 @@ WORD_WEIGHT = 0.8  # a word's translation when the word is part of a longer matc
 class Translation:
     words: list[tuple[str, float]]  # Japanese forms with weights, best first (for BM25, n-grams, vectors)
     labels: list[tuple[str, float]]  # whole-question translations to look up as labels (or label prefixes)
+    # Per English phrase of the question, in order: up to CANDIDATES Japanese forms, best first. A
+    # searcher keeps the forms its glossary writes (the glossary's sense of "call" is 電話, not 訪問).
+    pieces: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
 
 
 def _singular(word: str) -> str:
@@ -93,9 +107,13 @@ class EnglishLexicon:
             log.warning("English questions go through katakana only: %s", exc)
             return None
 
-    @functools.lru_cache(maxsize=8192)  # noqa: B019 (one lexicon per process; the cache is its purpose)
     def phrase(self, phrase: str) -> tuple[tuple[str, float], ...]:
-        """Japanese forms whose entry has `phrase` as a whole gloss, weighted in (0, 1]."""
+        """The best PER_PHRASE Japanese forms whose entry has `phrase` as a whole gloss, weighted in (0, 1]."""
+        return self.candidates(phrase)[:PER_PHRASE]
+
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 (one lexicon per process; the cache is its purpose)
+    def candidates(self, phrase: str) -> tuple[tuple[str, float], ...]:
+        """Up to CANDIDATES Japanese forms whose entry has `phrase` as a whole gloss, best first."""
         from ingest.jmdict import normalise_gloss
 
         found: dict[str, float] = {}
@@ -114,13 +132,14 @@ class EnglishLexicon:
                     weight *= 0.7
                 form = entry.headword
                 found[form] = max(found.get(form, 0.0), weight)
-        best = sorted(found.items(), key=lambda item: -item[1])[:PER_PHRASE]
+        best = sorted(found.items(), key=lambda item: -item[1])[:CANDIDATES]
         return tuple(best)
 
     def translate(self, text: str) -> Translation:
         words = [w.strip("'-") for w in _WORD.findall(text.lower())]
         words = [w for w in words if w]
         pieces: list[tuple[tuple[str, float], ...]] = []
+        spans: list[tuple[str, tuple[tuple[str, float], ...]]] = []
         i = 0
         while i < len(words):
             for size in range(min(MAX_PHRASE, len(words) - i), 0, -1):
@@ -132,6 +151,10 @@ class EnglishLexicon:
                 if found:
                     break
             pieces.append(found)
+            if found:
+                spans.append((" ".join(span), self.candidates(" ".join(span))))
+                if size > 1:  # the phrase's words alone too: a glossary may write 従業員 + 満足
+                    spans += [(w, self.candidates(w)) for w in span if w not in _STOP and self.candidates(w)]
             i += size
         weighted: dict[str, float] = {}
         for piece in pieces:
@@ -157,7 +180,7 @@ class EnglishLexicon:
         best: dict[str, float] = {}
         for form, weight in labels:
             best[form] = max(best.get(form, 0.0), weight)
-        return Translation(sorted(weighted.items(), key=lambda item: -item[1]), list(best.items()))
+        return Translation(sorted(weighted.items(), key=lambda item: -item[1]), list(best.items()), tuple(spans))
 
 
 def entry_rank(entry) -> float:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from search.calibration import PRIOR, Calibration, features
 from search.english import is_english_phrase, stemmed, to_katakana
@@ -15,6 +19,11 @@ from search.lexical import MATCH_TYPES, READING, analyze
 from search.normalize import strip_question
 
 log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=16384)
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(analyze(text))
 
 SIGNALS = ("bm25", "ngram", "dense")
 RRF_K = 60
@@ -27,6 +36,9 @@ LABEL_CONFIDENCE = {0: 1.0, 1: 0.97, 2: 0.95, READING: 0.9}
 TRANSLATED_LABEL = 0.9  # weight of a label reached through a JMdict translation of the whole question
 TRANSLATED_PREFIX, PREFIX_AMBIGUITY = 0.75, 2  # a label the translation begins, if at most 2 do
 TRANSLATED_WORDS = 8  # Japanese words of a translated question given to BM25, n-grams and vectors
+# Translations kept per English phrase, of those the glossary writes: one, since a second, rarer
+# sense gets the higher idf and outweighs the sense meant (measured: no gain from two).
+FORMS_PER_PHRASE = 1
 # 「チャーンレートの逆にあたる指標」 asks for the antonym of a named concept.
 OPPOSITE_OF = re.compile(r"^(?P<term>.+?)の(?:逆|反対|対義語|反対語)|"
                          r"^(?:the\s+)?(?:opposite|antonym)\s+of\s+(?:an?\s+|the\s+)?(?P<en>.+)$", re.IGNORECASE)
@@ -69,18 +81,30 @@ class Searcher:
         return Hit(doc.uri, doc.pref_label, doc.lang, matched, match_type, score, scores,
                    doc.definitions[0] if doc.definitions else "", score >= threshold)
 
-    def signal_lists(self, query: str, signals: Sequence[str] = SIGNALS,
-                     exclude: frozenset[int] = frozenset()) -> dict[str, list[tuple[int, float]]]:
-        """Each signal's ranked (doc, score) list for the query, without the excluded docs."""
+    def signal_lists(self, query: str, signals: Sequence[str] = SIGNALS, exclude: frozenset[int] = frozenset(),
+                     japanese: str | None = None) -> dict[str, list[tuple[int, float]]]:
+        """Each signal's ranked (doc, score) list for the query, without the excluded docs.
+
+        japanese: an English question's Japanese words. The vectors read them instead of query (English
+        words are unknown to a Japanese model and would only dilute them); the n-grams score each
+        concept by the better of the two, since mixing the English letters into the Japanese words
+        dilutes both. BM25 reads query, which holds both."""
         lists: dict[str, list[tuple[int, float]]] = {}
         depth = DEPTH + len(exclude)
         if "bm25" in signals:
             lists["bm25"] = self.index.bm25.search(analyze(query), depth)
         if "ngram" in signals:
             lists["ngram"] = self.index.ngrams.search(query, depth)
+            if japanese is not None:
+                # The better of the question's own letters (an English label) and its Japanese words.
+                best = dict(lists["ngram"])
+                for doc, score in self.index.ngrams.search(japanese, depth):
+                    best[doc] = max(score, best.get(doc, 0.0))
+                lists["ngram"] = sorted(best.items(), key=lambda item: -item[1])[:depth]
         if "dense" in signals and self.embedder is not None and self.index.faiss is not None:
-            vector = self.embedder.encode_queries([query])[0]
-            share = self.embedder.known_word_share(query)
+            dense_query = query if japanese is None else japanese
+            vector = self.embedder.encode_queries([dense_query])[0]
+            share = self.embedder.known_word_share(dense_query)
             # A query the model barely knows gets no dense opinion (it would inject noise).
             lists["dense"] = self.index.dense_search(vector, depth) if share >= 0.5 else []
         if exclude:
@@ -88,10 +112,14 @@ class Searcher:
         return lists
 
     def candidates(self, query: str, signals: Sequence[str] = SIGNALS, exclude: frozenset[int] = frozenset(),
-                   k: int = CANDIDATES) -> list[tuple[int, dict[str, float]]]:
+                   k: int = CANDIDATES, japanese: str | None = None,
+                   coverage_groups: list[list[str]] | None = None) -> list[tuple[int, dict[str, float]]]:
         """(doc, scores) fused by reciprocal rank, best first; scores hold each signal's score, the
-        query-term coverage, how many signals rank the doc in their top 3, and the fused score."""
-        lists = self.signal_lists(query, signals, exclude)
+        query-term coverage, how many signals rank the doc in their top 3, and the fused score.
+
+        coverage_groups: the query's terms as alternatives per asked word (a translated question's
+        words), where any one of a group covers it; by default each analysed term of query."""
+        lists = self.signal_lists(query, signals, exclude, japanese)
         fused: dict[int, float] = {}
         per_signal: dict[int, dict[str, float]] = {}
         for name, ranked in lists.items():
@@ -102,7 +130,8 @@ class Searcher:
                 entry["agreement"] += rank < 3
         if not fused:
             return []
-        coverage = self.index.bm25.coverage(analyze(query))
+        coverage = (self.index.bm25.coverage(analyze(query)) if coverage_groups is None
+                    else self._grouped_coverage(coverage_groups))
         # Only the best k are scored: below them a fused list holds nothing a user would read.
         order = sorted(fused, key=lambda d: -fused[d])[:k]
         # lead: how far a concept's BM25 score stands above the best other concept's (a right answer
@@ -127,6 +156,58 @@ class Searcher:
         if not hits and is_english_phrase(text):
             hits = self.index.labels.lookup(to_katakana(text))
         return hits
+
+    def _grouped_coverage(self, groups: list[list[str]]) -> np.ndarray:
+        """Per document, the idf-weighted share of the groups it covers with any of a group's terms
+        (a group no document contains weighs as much as the rarest term, as in BM25Index.coverage)."""
+        bm25 = self.index.bm25
+        unseen = math.log(1 + (bm25.size + 0.5) / 1.5)
+        covered = np.zeros(bm25.size, dtype=np.float32)
+        total = 0.0
+        for group in groups:
+            best = np.zeros(bm25.size, dtype=np.float32)
+            weight = 0.0
+            for term in set(group):
+                row = bm25.postings.row.get(term)
+                found = bm25.postings.get(term)
+                idf = unseen if row is None else float(bm25.idf_values[row])
+                weight = max(weight, idf)
+                if found is not None:
+                    best[found[0]] = np.maximum(best[found[0]], idf)
+            covered += best
+            total += weight
+        return covered / total if total else covered
+
+    def _written_translations(self, translation) -> tuple[list[str], list[list[str]]]:
+        """Japanese words for an English question, in the glossary's own sense of each phrase, and
+        the coverage groups: per phrase the terms of its written forms, or its English words.
+
+        A dictionary lists every sense ("call": 呼びかけ, 訪問, 電話 …); the forms this glossary
+        writes are the ones that can match it, and the likeliest meant. Phrases with no written
+        form fall back on the dictionary's best few words for the whole question.
+        """
+        postings = self.index.bm25.postings
+        out: list[str] = []
+        groups: list[list[str]] = []
+        for english, forms in translation.pieces:
+            written = []
+            for form, weight in forms:
+                rows = [postings.row.get(t) for t in _terms(form)]
+                if rows and None not in rows:
+                    # Documents that write it: the sense a glossary uses is the one it writes often.
+                    used = min(int(postings.offsets[r + 1] - postings.offsets[r]) for r in rows if r is not None)
+                    written.append((weight * math.log(1 + used), form))
+            written.sort(key=lambda item: -item[0])
+            kept = [form for _score, form in written[:FORMS_PER_PHRASE]]
+            out += [form for form in kept if form not in out]
+            if kept:
+                groups.append([t for form in kept for t in _terms(form)])
+            elif " " not in english:
+                # A word the glossary writes no translation of is asked all the same: as English (an
+                # English label or definition may hold it), else unseen. A phrase's words are pieces
+                # of their own.
+                groups.append(list(_terms(english)) or [english])
+        return out or [form for form, _ in translation.words[:TRANSLATED_WORDS]], groups
 
     def confidence(self, scores: dict[str, float]) -> float:
         return self.calibration.probability(features(scores))
@@ -187,9 +268,14 @@ class Searcher:
                         hits.append(self._hit(label_hit.doc, label_hit.label, "fuzzy", confidence,
                                               {"fuzzy": similarity}, threshold))
         text_query = " ".join(v for v, _ in variants)
-        if translation is not None and translation.words:
-            text_query = " ".join([*(form for form, _ in translation.words[:TRANSLATED_WORDS]), text_query])
-        for doc, scores in self.candidates(text_query, signals, k=max(CANDIDATES, 2 * limit)):
+        japanese = None
+        groups = None
+        if translation is not None:
+            written, groups = self._written_translations(translation)
+            japanese = " ".join(written) or None
+            text_query = " ".join([*written, text_query])
+        for doc, scores in self.candidates(text_query, signals, k=max(CANDIDATES, 2 * limit), japanese=japanese,
+                                           coverage_groups=groups or None):
             if doc in seen:
                 continue
             # matchedLabel is filled in below, for the rows returned only (at 40k concepts, computing

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import unicodedata
+from pathlib import Path
 
 from ingest.kana import to_katakana
 from ingest.terms import label_key
@@ -44,6 +47,28 @@ _EN_WRAPPER = re.compile(
     re.IGNORECASE)
 
 
+@functools.cache
+def _question_frames() -> tuple[int, tuple[str, ...]]:
+    """(min_left, endings longest first) from question_frames.json beside this module."""
+    data = json.loads((Path(__file__).with_name("question_frames.json")).read_text(encoding="utf-8"))
+    endings = {unicodedata.normalize("NFKC", e) for e in data["endings"] if e}
+    return int(data.get("min_left", 2)), tuple(sorted(endings, key=len, reverse=True))
+
+
+def strip_frame(text: str) -> str:
+    """text without the question frame that ends it: 「…方式は何と呼ばれる」 -> 「…方式」."""
+    min_left, endings = _question_frames()
+    changed = True
+    while changed:
+        changed = False
+        for ending in endings:
+            if text.endswith(ending) and len(text) - len(ending) >= min_left:
+                text = _TRAILING.sub("", text[: -len(ending)])
+                changed = True
+                break
+    return text
+
+
 def strip_question(text: str) -> str:
     """The thing asked about, without question wrappers: 「AHTって何?」 -> 「AHT」, "what is AHT?" -> "AHT"."""
     text = unicodedata.normalize("NFKC", text).strip()
@@ -52,6 +77,7 @@ def strip_question(text: str) -> str:
     previous = None
     while previous != text:
         previous = text
+        text = strip_frame(_TRAILING.sub("", text))
         text = _WRAPPERS.sub("", text).strip()
         text = _TRAILING.sub("", text)
     return text or previous or ""

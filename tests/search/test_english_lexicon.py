@@ -60,3 +60,21 @@ def test_english_words_are_indexed_by_their_stem():
     terms = analyze("Average Handling Time: handled calls")
     assert {"call", "calls", "handl", "time"} <= set(terms)
     assert "カスタマー" not in analyze("Customer")  # English stays English, not a loanword
+
+
+@needs_jmdict
+def test_an_english_word_takes_the_sense_the_glossary_writes(lexicon):
+    """"calls": JMdict's first senses are 呼びかけ and 訪問; a glossary of telephone work writes コール."""
+    from search.hybrid import Searcher
+    from search.index import ConceptDoc, ConceptIndex
+
+    docs = [
+        ConceptDoc("urn:a", {"ja": "放棄コール"}, definitions=["オペレーターが応答する前に顧客が切ったコール。コールの放棄。"]),
+        ConceptDoc("urn:b", {"ja": "訪問販売"}, definitions=["家を訪問して商品を売ること。"]),
+        ConceptDoc("urn:c", {"ja": "応答率"}, definitions=["かかってきたコールのうち応答できたコールの割合。"]),
+    ]
+    searcher = Searcher(ConceptIndex(docs, None, None), english=lexicon)
+    written, _groups = searcher._written_translations(lexicon.translate("calls"))
+    assert written == ["コール"]
+    hits = searcher.suggest("abandoned calls", limit=3, include_unconfident=True)
+    assert hits[0].pref_label != "訪問販売" and {"放棄コール", "応答率"} == {h.pref_label for h in hits[:2]}

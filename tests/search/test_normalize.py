@@ -21,3 +21,16 @@ def test_width_kana_case_and_middle_dots(a, b):
 
 def test_long_vowel_drop_meets_in_the_loose_key():
     assert loose_key("オペレータ") == loose_key("オペレーター")
+
+
+@pytest.mark.parametrize(("query", "core"), [
+    ("通話の後にする作業を何と呼ぶ?", "通話の後にする作業"),
+    ("鍵を二つ使う暗号方式は何と呼ばれますか", "鍵を二つ使う暗号方式"),
+    ("担当者に電話を回す仕組みのことを何ていうの？", "担当者に電話を回す仕組み"),
+    ("圧縮できることをサーバーに伝えるには?", "圧縮できることをサーバーに伝える"),
+    ("問い合わせを自動で振り分ける装置の名前は?", "問い合わせを自動で振り分ける装置"),
+    ("呼損", "呼損"),  # a bare term keeps every character
+    ("の", "の"),  # nothing is left that is shorter than a frame's min_left
+])
+def test_question_frames_are_taken_off_the_end(query, core):
+    assert strip_question(query) == core
