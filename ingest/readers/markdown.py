@@ -38,7 +38,7 @@ from ingest.readers.base import (
     suffix,
     trim_span,
 )
-from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles
+from ingest.readers.columns import Row, content_roles, entries_from_rows, header_roles, with_other_names
 from ingest.readers.fields import Part, field_labels, fielded_entry, is_field_label, normalised_label, part_role
 from ingest.records import Document, Entry, SourceSpan
 
@@ -50,6 +50,8 @@ _QUOTED_LEAD = re.compile(r"^(?:[(（]?\d{1,3}[)）.．]?\s*)?[「『](?P<head>[
 # ... or on the lead's own line, over the definition: `**コンテナ**（こんてな）` then the next line.
 _TRAILING_NAME = re.compile(r"^[ \t\u3000]*([(（][^()（）。、]{1,40}[)）])(?=[ \t\u3000]*(?:[:：]|[-‐–—]\s|\n|$))")
 _SEPARATOR = re.compile(r"^\s*(?:[:：]|[-‐–—]\s|…)\s*")
+# Markdown Extra / Python-Markdown / MkDocs abbreviations, one per line: `*[HTML]: Hyper Text Markup Language`.
+_ABBREVIATION = re.compile(r"^\*\[(?P<short>[^\[\]]{1,40})\]:\s*(?P<long>\S.*?)\s*$")
 # Pandoc/kramdown/Hugo heading attributes: `## 用語 {#anchor .class}`.
 HEADING_ATTRIBUTES = re.compile(r"\s*\{[#.][^{}]*\}\s*$")
 _FRONT_TITLE = re.compile(r"^title\s*:\s*[\"']?(?P<title>.+?)[\"']?\s*$", re.M)
@@ -58,7 +60,7 @@ _FORMAT_EVIDENCE = {"md": 1.0, "markdown": 1.0, "mdx": 1.0, "txt": 0.3, "": 0.3}
 
 @dataclass
 class Block:
-    kind: str  # heading | para | item | table | dl | noise
+    kind: str  # heading | para | item | table | dl | noise | abbr
     start: int  # 1-based inclusive source lines
     end: int
     level: int = 0
@@ -340,6 +342,16 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
             entries.append(entry)
             kinds[entry.layout] = kinds.get(entry.layout, 0) + 1
             claimed.update(members)
+
+    # Abbreviation definitions name the short form and its expansion: 「HTML（Hyper Text Markup Language）」.
+    abbreviations = {n: a for n, line in enumerate(doc.lines, 1) if (a := _ABBREVIATION.match(line))}
+    for n, abbr in abbreviations.items():
+        add(Entry(doc.name, with_other_names(abbr["short"].strip(), [abbr["long"]], []), n, abbr["long"],
+                  (abbr["long"],), SourceSpan(doc.name, n, n), None, "md-abbr"), [])
+    for block in found:  # a paragraph of them is theirs: not a colon lead, not a heading's definition
+        if abbreviations and block.kind in ("para", "item") and all(
+                k in abbreviations for k in range(block.start, block.end + 1) if doc.lines[k - 1].strip()):
+            block.kind = "abbr"
 
     for n, block in enumerate(found):
         if block.kind == "dl":

@@ -3,9 +3,11 @@ data/dev; sources and licences in data/README.md), through `python -m kg inspect
 
 ordinance_sub_items.txt, md_table_examples.md, md_table_context.md, md_versus_heading.md,
 html_versus_heading.html, md_bold_reading_line.md, md_headings_rules.md, html_dl_breaks.html,
-rst_glossary.rst and adoc_labelled_list.adoc are made up in the layouts of other publishers (a
-municipal ordinance's (1)/ア items, machine-translated docs table pages, a heading that contrasts two
-terms, reading lines, rules between entries, <br> in a <dt>, Sphinx and AsciiDoc glossaries), so that each layout rule is tested on text other than the dev document that prompted it."""
+rst_glossary.rst, adoc_labelled_list.adoc and md_abbreviations.md are made up in the layouts of other
+publishers (a municipal ordinance's (1)/ア items, machine-translated docs table pages, a heading that
+contrasts two terms, reading lines, rules between entries, <br> in a <dt>, Sphinx and AsciiDoc
+glossaries, MkDocs abbreviations), so that each layout rule is tested on text other than the dev
+document that prompted it."""
 
 from __future__ import annotations
 
@@ -50,6 +52,7 @@ def inspect(path: Path, entries: int = 3) -> dict:
     # Sphinx `.. glossary::` and AsciiDoc `用語::` lists: a term line over its indented definition.
     ("rst_glossary.rst", "text", "text-headword", "ビルダー", 4),
     ("adoc_labelled_list.adoc", "text", "text-headword", "アスペクト", 5),
+    ("md_abbreviations.md", "markdown", "md-abbr", "エンドポイント", 5),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -190,3 +193,13 @@ def test_a_second_dd_goes_on_defining_its_term_and_a_br_separates_names():
     report = inspect(SNIPPETS / "html_dl_breaks.html", 3)
     assert report["entries"][1]["definition"] == "データについてのデータ。作成者や作成日などを含む。"
     assert report["entries"][2]["other_labels"] == ["CSV@en (abbreviation)"]
+
+
+def test_markdown_abbreviation_definitions_are_entries_beside_the_headings():
+    # `*[API]: Application Programming Interface` (Markdown Extra, Python-Markdown, MkDocs) names a short
+    # form and its expansion; the block of them is not part of the last heading's definition.
+    assert _spans(SNIPPETS / "md_abbreviations.md") == [
+        ("エンドポイント", 3, 5, 5), ("スキーマ", 7, 9, 9), ("API（Application Programming Interface）", 11, 11, 11),
+        ("URL（Uniform Resource Locator）", 12, 12, 12), ("CS（顧客満足）", 13, 13, 13)]
+    report = inspect(SNIPPETS / "md_abbreviations.md", 5)
+    assert report["entries"][4]["pref_label"] == "顧客満足" and report["entries"][4]["other_labels"] == ["CS@en (abbreviation)"]
