@@ -85,6 +85,7 @@ class Cue:
     family: str = ""  # the construction this cue is a surface form of (defaults to its id)
     term_list: bool = False  # its list is matched term by term ({TERMS}, {TERMS2})
     topic: bool = False  # holds only of the entry: not in a sentence whose topic is something else
+    initials: bool = False  # an English target must spell an acronym among the entry's own names
     self_term: str | None = field(default=None, compare=False)  # the term the examples are about
 
     def pattern_for(self, names: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -187,7 +188,8 @@ def compile_cue(spec: dict, source: str) -> Cue:
                    float(spec.get("confidence", 0.95)), bool(spec.get("hedged", False)), examples,
                    template=pattern if about_self else None, self_term=spec.get("term"),
                    reference=bool(spec.get("reference", False)), family=spec.get("family", spec["id"]),
-                   term_list=bool(re.search(r"\{TERMS2?\}", spec["pattern"])), topic=bool(spec.get("topic", False)))
+                   term_list=bool(re.search(r"\{TERMS2?\}", spec["pattern"])), topic=bool(spec.get("topic", False)),
+                   initials=bool(spec.get("initials", False)))
     except (KeyError, ValueError, re.error) as exc:
         raise ValueError(f"{source}: cue {spec.get('id', '?')}: {exc}") from exc
 
@@ -305,6 +307,30 @@ def _other_topic(before: str, self_names: tuple[str, ...]) -> bool:
     return not any(name in topic for name in self_names)
 
 
+_STOPWORDS = frozenset({"a", "an", "the", "of", "for", "and", "to", "in", "on", "by", "with"})
+
+
+def spells(acronym: str, phrase: str) -> bool:
+    """Whether the words of `phrase` (and the capitals inside them) spell `acronym` in order:
+    Classless Inter-Domain Routing -> CIDR, HyperText Transfer Protocol (Secure) -> HTTPS."""
+    letters = [c for c in acronym.upper() if c.isalpha()]
+    words = [w for part in re.findall(r"[A-Za-z]+", phrase) for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", part)]
+    if not letters or len(words) < 2:
+        return False
+    i = 0
+    for word in words:
+        if i < len(letters) and word[0].upper() == letters[i]:
+            i += 1
+        elif word.lower() not in _STOPWORDS:
+            return False
+    return i == len(letters)
+
+
+def _spelled_out(target: str, self_names: tuple[str, ...]) -> bool:
+    return not re.fullmatch(r"[A-Za-z0-9 .,&'()/\-]+", target) or any(
+        is_acronym(n) and spells(n, target) for n in self_names)
+
+
 def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) -> list[CueMatch]:
     """Every cue match in the text, earlier cues first; a span one cue used is not reused.
 
@@ -352,6 +378,9 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
             if not targets:
                 targets = [t for t in (short, long) if t]
             targets = [t for t in targets if t]
+            if cue.initials:  # 「CIDR(Classless Inter-Domain Routing)」: an expansion of the entry's acronym
+                targets = [t for t in targets if _spelled_out(t, self_names)] \
+                    if any(is_acronym(n) for n in self_names) else []
             if not targets:
                 continue
             out.append(CueMatch(cue, m.start(), m.end(), m.group(0), tuple(targets), short, long))

@@ -105,3 +105,13 @@ def test_a_see_reference_naming_the_entry_itself_is_a_page_title():
     assert not extract_relations(entry("参照: 認証、承認、アクセス制御", "認証"), named_profile("default"))
     assert {r.target for r in extract_relations(entry("参照: 承認、アクセス制御", "認証"), named_profile("default"))} \
         == {"承認", "アクセス制御"}
+
+
+def test_an_expansion_spells_its_acronym():
+    from ingest.grammar import spells
+
+    assert spells("CIDR", "Classless Inter-Domain Routing")
+    assert spells("HTTPS", "HyperText Transfer Protocol (Secure)")
+    assert spells("OWASP", "The Open Worldwide Application Security Project")
+    assert not spells("TLS", "Transport Layer Security Protocol")  # a word left over
+    assert not spells("DPR", "the ratio")
