@@ -269,9 +269,9 @@ _NOUN_PHRASE = re.compile(r"[のと]\s*$")
 _MODIFIER_END = re.compile(r"[うくすつぬむるぐぶたいなだ]\s*$")
 # Names joined into one noun phrase before a head: 「XML エンティティ」「HTTP リクエストと応答」.
 _NAME_CHAIN = re.compile(rf"(?:(?<![{_NAME_CHARS}\-])[{_NAME_CHARS}\-]+(?:[ \u3000]+|[のと](?=[{_NAME_CHARS}]|$)))+$")
-# Where a noun phrase under a modifying clause starts: the sentence, a comma, or a purpose clause
+# Where a noun phrase under a modifying clause starts: the sentence, a comma, a topic (は), or a purpose clause
 # before it (「…使用できるようにするために FIDO により作成された標準」).
-_PHRASE_START = re.compile(r"(?:^|[。、，,\n]|ために|ように|には|では)\s*")
+_PHRASE_START = re.compile(r"(?:^|[。、，,\n]|ために|ように|は)\s*")
 
 
 def _kind_phrase(text: str, start: int, name: str) -> str | None:
