@@ -51,6 +51,14 @@ def _text(node: yaml.Node) -> str | None:
     return None
 
 
+# A definition is prose: Japanese text, or several words. `version: 1.0.0` and `test: jest` are settings.
+_JAPANESE = re.compile(r"[\u3041-\u30ff\u4e00-\u9fff]")
+
+
+def _prose(text: str) -> bool:
+    return len(text) >= 4 and (_JAPANESE.search(text) is not None or len(text.split()) >= 3)
+
+
 def _lines(node: yaml.Node) -> tuple[int, int]:
     """1-based first and last line of a node (the end mark sits after it)."""
     start, end = node.start_mark.line + 1, node.end_mark.line + 1
@@ -109,7 +117,7 @@ def _entries_of(doc: Document, node: yaml.Node) -> list[Entry]:
             if isinstance(value_node, yaml.MappingNode):
                 if found := _row_of_record(value_node, key_node):
                     rows.append(found)
-            elif isinstance(value_node, yaml.ScalarNode) and (text := _text(value_node)):
+            elif isinstance(value_node, yaml.ScalarNode) and (text := _text(value_node)) and _prose(text):
                 start, _ = _lines(key_node)
                 _, end = _lines(value_node)
                 rows.append((["term", "definition"], Row((str(key_node.value).strip(), text), start, end)))

@@ -110,3 +110,12 @@ def test_html_headings_with_labelled_parts():
     assert "related → 棚卸" in " ".join(by_label["在庫差異"]["relations"])
     assert "antonym → 出荷" in " ".join(by_label["入荷"]["relations"])
     assert "Stocktaking@en (alt)" in by_label["棚卸"]["other_labels"]
+
+
+def test_a_settings_file_is_no_glossary(tmp_path):
+    # `name: app`, `version: 1.0.0`: a mapping from a key to a value that is not prose defines nothing.
+    settings = tmp_path / "package.json"
+    settings.write_text('{"name": "app", "version": "1.0.0", "scripts": {"test": "jest --coverage"}}\n',
+                        encoding="utf-8")
+    result = CliRunner().invoke(main, ["inspect", str(settings)])
+    assert "refused" in result.output and "data 0.00 (no records with a term)" in result.output
