@@ -31,7 +31,8 @@ from ingest.readers.columns import Row, content_roles, entries_from_rows, header
 from ingest.readers.fields import Part, field_labels, fielded_entry, is_field_label, normalised_label, part_role
 from ingest.records import Document, Entry, SourceSpan
 
-_DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "head", "form", "button")
+# Page chrome: navigation, scripts, forms, and complementary content (<aside>: sidebars, related links).
+_DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "head", "form", "button", "aside")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = ("p", "div", "ul", "ol", "blockquote", "section", "dd")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -249,6 +250,29 @@ def _fielded(doc: Document, h: etree._Element, parts: list[etree._Element], labe
     return fielded_entry(doc.name, _text(h), h.sourceline or 1, labelled, unlabelled, _section(h), "html-fields")
 
 
+# Page chrome that generators mark by ARIA role or by class/id (Sphinx's sphinxsidebar, Docsy's
+# td-sidebar, Bootstrap's navbar, breadcrumbs) rather than by <nav>/<aside>.
+_CHROME_ROLES = {"navigation", "complementary", "contentinfo", "banner", "search"}
+_CHROME_NAME = re.compile(r"(?:sidebar|navbar|breadcrumbs?)(?:wrapper)?$|^(?:toc|menu|footer|header)$", re.IGNORECASE)
+
+
+def _is_chrome(el: etree._Element) -> bool:
+    """A sidebar, navigation bar or footer by role or name; never one that holds the page's own content."""
+    if el.tag not in ("div", "section", "ul", "ol"):  # containers only: <a id="header"> names a term
+        return False
+    names = f"{el.get('class', '')} {el.get('id', '')}".split()
+    if el.get("role") not in _CHROME_ROLES and not any(_CHROME_NAME.search(name) for name in names):
+        return False
+    return next(el.iter("main", "article", "h1"), None) is None
+
+
+def _links_only(el: etree._Element) -> bool:
+    """Whether all the element's words are link text (a table of contents, a related-pages list)."""
+    linked = "".join("".join(a.itertext()) for a in el.iter("a"))
+    return bool(linked.strip()) and not re.sub(r"[\W_]+", "", _text(el).replace(" ", "")).replace(
+        re.sub(r"[\W_]+", "", linked), "", 1)
+
+
 def _headings(doc: Document, root: etree._Element, taken: set[etree._Element],
               labels: frozenset[str] = frozenset()) -> list[Entry]:
     bodies: dict[etree._Element, list[etree._Element]] = {}
@@ -260,7 +284,7 @@ def _headings(doc: Document, root: etree._Element, taken: set[etree._Element],
             if sib.tag in _BLOCKS and not any(t is sib or sib in t.iterancestors() for t in taken) \
                     and not any(d.tag in ("dl", "table") for d in sib.iter()):
                 parts.append(sib)
-        if parts:
+        if any(not _links_only(p) for p in parts):  # a list of links under a heading defines nothing
             bodies[h] = parts
     counts: dict[str, int] = {}
     for h in bodies:
@@ -299,8 +323,11 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     title_el = root.find(".//title")
     h1 = root.find(".//h1")
     title = _text(title_el) if title_el is not None else (_text(h1) if h1 is not None else None)
-    for el in list(root.iter(*_DROP)):
-        el.drop_tree()
+    chrome: set[int] = set()  # lines of page chrome: recognised as such, so they count as read
+    for el in dict.fromkeys([*root.iter(*_DROP), *(el for el in root.iter() if _is_chrome(el))]):
+        chrome.update(range(el.sourceline or 1, _last_line(el) + 1))
+        if el.getparent() is not None:
+            el.drop_tree()
     for el in list(root.iter(etree.Comment)):
         el.drop_tree()
     rows_used: set[int] = set()
@@ -324,8 +351,8 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     reasons = (f"{tags} HTML block tags",
                *(f"{n} {k} entries" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])))
     layout = max(kinds, key=lambda k: kinds[k]) if kinds else "html"
-    return Reading(entries, skipped, layout, title), Detection(fit_score(entries, doc, evidence, used), reasons,
-                                                               len(entries))
+    score = fit_score(entries, doc, evidence, used | chrome)
+    return Reading(entries, skipped, layout, title), Detection(score, reasons, len(entries))
 
 
 class HtmlReader(DryRunReader):

@@ -1,13 +1,13 @@
 """The reader registry on small real snippets of third-party glossaries (tests/data/readers, from
 data/dev; sources and licences in data/README.md), through `python -m kg inspect --json`.
 
-ordinance_sub_items.txt, md_table_examples.md, md_table_context.md, md_versus_heading.md,
-html_versus_heading.html, md_bold_reading_line.md, md_headings_rules.md, html_dl_breaks.html,
-rst_glossary.rst, adoc_labelled_list.adoc and md_abbreviations.md are made up in the layouts of other
-publishers (a municipal ordinance's (1)/ア items, machine-translated docs table pages, a heading that
-contrasts two terms, reading lines, rules between entries, <br> in a <dt>, Sphinx and AsciiDoc
-glossaries, MkDocs abbreviations), so that each layout rule is tested on text other than the dev
-document that prompted it."""
+The other snippets are made up in the layouts of other publishers, so that each layout rule is tested
+on text other than the dev document that prompted it: a municipal ordinance's (1)/ア items
+(ordinance_sub_items.txt), machine-translated docs table pages (md_table_examples.md,
+md_table_context.md), headings that contrast two terms (md_versus_heading.md, html_versus_heading.html),
+reading lines and rules between entries (md_bold_reading_line.md, md_headings_rules.md), <br> in a
+<dt> (html_dl_breaks.html), Sphinx and AsciiDoc glossaries (rst_glossary.rst, adoc_labelled_list.adoc),
+MkDocs abbreviations (md_abbreviations.md) and a saved page's sidebar (html_page_chrome.html)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("rst_glossary.rst", "text", "text-headword", "ビルダー", 4),
     ("adoc_labelled_list.adoc", "text", "text-headword", "アスペクト", 5),
     ("md_abbreviations.md", "markdown", "md-abbr", "エンドポイント", 5),
+    ("html_page_chrome.html", "html", "html-heading", "クラウド", 4),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -203,3 +204,12 @@ def test_markdown_abbreviation_definitions_are_entries_beside_the_headings():
         ("URL（Uniform Resource Locator）", 12, 12, 12), ("CS（顧客満足）", 13, 13, 13)]
     report = inspect(SNIPPETS / "md_abbreviations.md", 5)
     assert report["entries"][4]["pref_label"] == "顧客満足" and report["entries"][4]["other_labels"] == ["CS@en (abbreviation)"]
+
+
+def test_a_saved_pages_sidebar_and_link_lists_are_not_terms():
+    # <aside> (関連ページ, お問い合わせ), a generator's sidebar (class="sphinxsidebar": 貢献) and a block
+    # marked role="contentinfo" (ライセンス) are page chrome, and a heading over nothing but links
+    # (関連リンク) defines nothing; the chrome still counts as read, so the HTML reader keeps the page.
+    report = inspect(SNIPPETS / "html_page_chrome.html", 9)
+    # A term's own anchor named like chrome (<a id="header">ヘッダ</a>) is not chrome.
+    assert [e["pref_label"] for e in report["entries"]] == ["クラウド", "オンプレミス", "SaaS", "ヘッダ"]
