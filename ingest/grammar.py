@@ -260,7 +260,8 @@ def _bare_targets(bare: str) -> list[str]:
     return [t for t in re.split(r"・|(?<=[ァ-ヶー])や(?=[ァ-ヶ])", bare) if t]
 
 
-# The head noun of a longer phrase: 「テキストのパターンを表現する方式の一つ」 states no term 「方式」.
+# The head noun of a longer phrase: 「テキストのパターンを表現する方式の一つ」 states no term 「方式」
+# (a kind-of cue takes the whole phrase instead, _kind_phrase).
 _CLAUSE_END = re.compile(r"[るたいなだ]\s*$")
 # 「テキストファイルのフォーマットのひとつ」: a kind named after の or と heads a longer noun phrase,
 # whose whole is the broader concept; the head alone would be a wrong one.
@@ -360,8 +361,8 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
                 targets += split_quoted(groups["targets"])
             if "list" in groups:
                 targets += split_list(groups["list"], and_joins=cue.term_list)
-            # A short generic head under a clause (「…を埋め込む技術の一つ」) names nothing; a longer
-            # name keeps its place (「…仕様に準拠したネットワークプラグインの一種」).
+            # A kind-of cue names the noun phrase the text gives as the class (「…を埋め込む技術」);
+            # elsewhere a short generic head under a clause names nothing, a longer name keeps its place.
             before = text[:m.start("name")] if "name" in groups else ""
             if "name" in groups and cue.kind is RelationKind.BROADER and m.start("name") == m.start():
                 phrase = _kind_phrase(text, m.start("name"), groups["name"])
