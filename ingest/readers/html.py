@@ -136,6 +136,12 @@ def _definition_lists(doc: Document, root: etree._Element) -> list[Entry]:
             fields = tuple(("synonyms", n) for n in names[1:])
             if entry := _entry(doc, names[0], names_of[0].sourceline or 1, dds, _section(dl), "html-dl", fields):
                 out.append(entry)
+        if terms and not (groups and groups[-1][0] is terms):  # <dt>s the list closes on, with no <dd>:
+            for dt in terms:  # terms the glossary lists without defining them
+                line = dt.sourceline or 1
+                if name := _term_text(dt):
+                    out.append(Entry(doc.name, name, line, "", (), SourceSpan(doc.name, line, line), _section(dl),
+                                     "html-dl"))
     return out
 
 
@@ -274,12 +280,17 @@ def _links_only(el: etree._Element) -> bool:
 
 
 def _headings(doc: Document, root: etree._Element, taken: set[etree._Element],
-              labels: frozenset[str] = frozenset()) -> list[Entry]:
+              labels: frozenset[str] = frozenset(), owners: frozenset[etree._Element] = frozenset()) -> list[Entry]:
+    """One heading per term. `owners` are the lists and tables that gave entries: a heading over one of
+    them is its section (「クライアントヒント」 with an introduction, then its <dl>), not a term."""
     bodies: dict[etree._Element, list[etree._Element]] = {}
     for h in root.iter(*_HEADINGS):
-        parts = []
+        parts: list[etree._Element] = []
         for sib in h.itersiblings():
             if sib.tag in _HEADINGS:
+                break
+            if sib in owners or any(d in owners for d in sib.iter("dl", "table")):
+                parts = []
                 break
             if sib.tag in _BLOCKS and not any(t is sib or sib in t.iterancestors() for t in taken) \
                     and not any(d.tag in ("dl", "table") for d in sib.iter()):
@@ -337,7 +348,9 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
     bold = _bold_leads(doc, root, taken, labels)
     if len(bold) >= 2:
         entries += bold
-    heads = _headings(doc, root, taken, labels)
+    starts = [e.headword_line or e.span.line_start for e in entries]
+    owners = frozenset(el for el in taken if any((el.sourceline or 0) <= n <= _last_line(el) for n in starts))
+    heads = _headings(doc, root, taken, labels, owners)
     if len(heads) > len(bold):
         entries = [e for e in entries if e.layout != "html-bold"] + heads
     entries.sort(key=lambda e: e.span.line_start)

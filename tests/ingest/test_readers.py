@@ -6,8 +6,9 @@ on text other than the dev document that prompted it: a municipal ordinance's (1
 (ordinance_sub_items.txt), machine-translated docs table pages (md_table_examples.md,
 md_table_context.md), headings that contrast two terms (md_versus_heading.md, html_versus_heading.html),
 reading lines and rules between entries (md_bold_reading_line.md, md_headings_rules.md), <br> in a
-<dt> (html_dl_breaks.html), Sphinx and AsciiDoc glossaries (rst_glossary.rst, adoc_labelled_list.adoc),
-MkDocs abbreviations (md_abbreviations.md) and a saved page's sidebar (html_page_chrome.html)."""
+<dt> (html_dl_breaks.html), sections over <dl>s (html_dl_sections.html), Sphinx and AsciiDoc
+glossaries (rst_glossary.rst, adoc_labelled_list.adoc), MkDocs abbreviations (md_abbreviations.md)
+and a saved page's sidebar (html_page_chrome.html)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("adoc_labelled_list.adoc", "text", "text-headword", "アスペクト", 5),
     ("md_abbreviations.md", "markdown", "md-abbr", "エンドポイント", 5),
     ("html_page_chrome.html", "html", "html-heading", "クラウド", 4),
+    ("html_dl_sections.html", "html", "html-dl", "CSV", 4),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -213,3 +215,12 @@ def test_a_saved_pages_sidebar_and_link_lists_are_not_terms():
     report = inspect(SNIPPETS / "html_page_chrome.html", 9)
     # A term's own anchor named like chrome (<a id="header">ヘッダ</a>) is not chrome.
     assert [e["pref_label"] for e in report["entries"]] == ["クラウド", "オンプレミス", "SaaS", "ヘッダ"]
+
+
+def test_a_heading_over_a_definition_list_is_its_section_and_a_last_dt_without_dd_is_a_term():
+    # 「テキスト形式」 introduces the <dl> below it: a section, not a term. The list closes on
+    # <dt>Avro</dt> with no <dd>: the glossary lists the term without defining it.
+    assert _spans(SNIPPETS / "html_dl_sections.html") == [
+        ("CSV", 6, 7, 7), ("TSV", 8, 9, 9), ("Parquet", 14, 15, 15), ("Avro", 16, 16, 16)]
+    report = inspect(SNIPPETS / "html_dl_sections.html", 4)
+    assert report["entries"][3]["definition"] == ""
