@@ -69,6 +69,7 @@ class Block:
     rest: str = ""  # the text after the lead
     rest_start: int = 0
     link_only: bool = False
+    cross_reference: bool = False  # one in-page link and nothing else: 「[計装済みライブラリ](#…).」
     code: bool = False  # a fenced or indented code block (a sample or a diagram)
     rule: bool = False  # a thematic break (---): it separates entries, it belongs to none
     rows: list[Row] = field(default_factory=list)
@@ -184,8 +185,11 @@ def blocks(doc: Document) -> tuple[list[Block], str | None]:
         elif tok.type == "paragraph_open":
             text, lead, rest, rest_line, link_only = _inline(tokens[i + 1])
             kind = "item" if depth else "para"
+            # One link to an anchor in this document and nothing else: a cross-reference to another entry.
+            hrefs = [str(c.attrs.get("href", "")) for c in tokens[i + 1].children or [] if c.type == "link_open"]
             out.append(Block(kind, *span, level=depth, text=text, lead=lead, rest=rest, rest_start=rest_line,
-                             link_only=link_only))
+                             link_only=link_only, cross_reference=link_only and kind == "para" and len(hrefs) == 1
+                             and hrefs[0].startswith("#")))
             i += 3
             continue
         elif tok.type == "table_open":
@@ -406,6 +410,9 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
             if any(k in taken for k in body):
                 continue  # a heading over entries of its own is their section
             prose = [k for k in body if found[k].kind in ("para", "item") and not found[k].link_only]
+            if not prose:  # a term whose entry only points at another (see X) is still a term
+                refs = [k for k in body if found[k].cross_reference]
+                prose = refs if len(refs) == 1 and all(found[k].kind == "noise" or k in refs for k in body) else []
             if prose and not all(_introduces_code(found, k) for k in prose):
                 bodies[n] = prose
                 # Links, code samples and comments inside the entry widen its span, not its text.
@@ -438,8 +445,11 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
                     out.append((fielded_entry(doc.name, block.text, block.start, parts, unlabelled,
                                               sections[n] or current, "md-fields"), [n, *bodies[n]]))
                     continue
-                out.append((_entry(doc, block.text, block.start, pieces, sections[n] or current, "md-heading",
-                                   link_lines.get(n, [])), [n, *bodies[n]]))
+                entry = _entry(doc, block.text, block.start, pieces, sections[n] or current, "md-heading",
+                               link_lines.get(n, []))
+                if entry and found[bodies[n][0]].cross_reference:  # see X: the link names the related term
+                    entry = replace(entry, fields=(("related", found[bodies[n][0]].text.rstrip(".。 ")),))
+                out.append((entry, [n, *bodies[n]]))
         return out
 
     by_heading = heading_entries(set(claimed))

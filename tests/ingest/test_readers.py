@@ -7,8 +7,8 @@ on text other than the dev document that prompted it: a municipal ordinance's (1
 md_table_context.md), headings that contrast two terms (md_versus_heading.md, html_versus_heading.html),
 reading lines and rules between entries (md_bold_reading_line.md, md_headings_rules.md), <br> in a
 <dt> (html_dl_breaks.html), sections over <dl>s (html_dl_sections.html), Sphinx and AsciiDoc
-glossaries (rst_glossary.rst, adoc_labelled_list.adoc), MkDocs abbreviations (md_abbreviations.md)
-and a saved page's sidebar (html_page_chrome.html)."""
+glossaries (rst_glossary.rst, adoc_labelled_list.adoc), MkDocs abbreviations (md_abbreviations.md),
+a saved page's sidebar (html_page_chrome.html) and see-also entries (md_cross_reference.md)."""
 
 from __future__ import annotations
 
@@ -56,6 +56,7 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("md_abbreviations.md", "markdown", "md-abbr", "エンドポイント", 5),
     ("html_page_chrome.html", "html", "html-heading", "クラウド", 4),
     ("html_dl_sections.html", "html", "html-dl", "CSV", 4),
+    ("md_cross_reference.md", "markdown", "md-heading", "計装", 3),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -224,3 +225,11 @@ def test_a_heading_over_a_definition_list_is_its_section_and_a_last_dt_without_d
         ("CSV", 6, 7, 7), ("TSV", 8, 9, 9), ("Parquet", 14, 15, 15), ("Avro", 16, 16, 16)]
     report = inspect(SNIPPETS / "html_dl_sections.html", 4)
     assert report["entries"][3]["definition"] == ""
+
+
+def test_a_heading_whose_entry_only_points_at_another_is_a_term():
+    # 「## 計測」 over 「[計装](#instrumentation).」 is a see-also entry; a link to another site under
+    # 「## 参考資料」 is not.
+    assert _spans(SNIPPETS / "md_cross_reference.md") == [("計装", 3, 5, 5), ("トレース", 7, 9, 9), ("計測", 11, 13, 13)]
+    see = inspect(SNIPPETS / "md_cross_reference.md", 3)["entries"][2]
+    assert [r.split("  ")[0] for r in see["relations"]] == ["related → 計装"]
