@@ -21,7 +21,11 @@ _BRACKETS = re.compile(r"[「」『』（）()【】\[\]]")
 MIN_QUERY_CHARS = 6
 SWAP, DROP = 0.5, 0.2  # per content word: swapped for a near word, dropped
 MIN_EXAMPLES = 20  # fewer right or wrong top hits than this: keep the prior rather than fit noise
-PER_CONCEPT = 6  # most pseudo-queries made from one concept
+MIN_CONCEPTS = 8  # nor fit weights on fewer concepts: their many pseudo-queries repeat the same few words
+# Most pseudo-queries made from one concept. A glossary of a few dozen terms needs many rounds to
+# reach `limit`: with 6, the threshold of such a glossary moved by ±0.04-0.06 between seeds; with
+# 20, by half that (a large glossary reaches the limit in its first round either way).
+PER_CONCEPT = 20
 # Share of near misses the threshold must reject: above the 0.8 the service promises, since real
 # near misses share fewer words with the glossary than a sentence taken out of it does.
 MIN_REJECTED = 0.85
@@ -117,7 +121,8 @@ def fit_confidence(searcher, limit: int = 500, seed: int = 0, min_rejected: floa
             y.append(0)
             missing.append(vector)
     positives = sum(y)
-    if positives < MIN_EXAMPLES or len(y) - positives < MIN_EXAMPLES:
+    concepts = len({q.target for q in queries})
+    if positives < MIN_EXAMPLES or len(y) - positives < MIN_EXAMPLES or concepts < MIN_CONCEPTS:
         # Too few to fit weights on; the prior's weights, but the threshold still from this glossary's
         # own near misses where there are some.
         near_misses = [PRIOR.probability(v) for v in missing]

@@ -104,6 +104,7 @@ class Outcome:
     query: Query
     hits: list[tuple[float, bool]]
     artifact_threshold: float
+    findable: bool = True  # some concept of the artifact answers it (False: extraction lost the answer)
 
     def rank(self, threshold: float) -> int | None:
         confident = [ok for score, ok in self.hits if score >= threshold]
@@ -111,6 +112,21 @@ class Outcome:
 
     def answered(self, threshold: float) -> bool:
         return any(score >= threshold for score, _ in self.hits)
+
+    def cause(self) -> str:
+        """Why it was scored as it was, at the artifact's threshold (one of CAUSES)."""
+        if self.query.negative:
+            return "rejected" if not self.answered(self.artifact_threshold) else "accepted"
+        if not self.findable:
+            return "no concept"
+        if self.rank(self.artifact_threshold) == 1:
+            return "right"
+        ranked = self.rank(0.0)
+        if ranked == 1:
+            return "first, below threshold"
+        if ranked is None:
+            return f"not in top {DEPTH}"
+        return "ranked 2-5" if ranked <= 5 else f"ranked 6-{DEPTH}"
 
 
 def ask(searcher, queries: Sequence[Query], gold: dict[str, set[str]], signals=SIGNAL_CONFIGS["fused"],
@@ -122,7 +138,7 @@ def ask(searcher, queries: Sequence[Query], gold: dict[str, set[str]], signals=S
                                 include_unconfident=True)
         if not labels:
             hits = [h for h in hits if h.match_type == "hybrid"]
-        outcomes.append(Outcome(q, [(h.score, h.uri in relevant) for h in hits], searcher.threshold))
+        outcomes.append(Outcome(q, [(h.score, h.uri in relevant) for h in hits], searcher.threshold, bool(relevant)))
     return outcomes
 
 
@@ -171,6 +187,24 @@ def leave_one_glossary_out(outcomes: Sequence[Outcome]) -> dict[str | None, floa
 
 
 KEYS = ("R@1", "R@5", "MRR", "English R@1", "negatives rejected")
+# Misses by cause: extraction lost the answer; the ranking put it first but the no-answer model
+# rejected it; the ranking put it lower or not at all. Negatives: rejected or accepted.
+CAUSES = ("right", "first, below threshold", "ranked 2-5", f"ranked 6-{DEPTH}", f"not in top {DEPTH}", "no concept",
+          "rejected", "accepted")
+
+
+def cause_rows(outcomes: Sequence[Outcome]) -> list[list[str]]:
+    """Per kind and overall, how many queries fall under each cause."""
+    by_kind: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by_kind["negative" if o.query.negative else o.query.kind].append(o)
+    rows = []
+    for kind, group in [*sorted(by_kind.items()), ("all", list(outcomes))]:
+        counts: dict[str, int] = defaultdict(int)
+        for o in group:
+            counts[o.cause()] += 1
+        rows.append([kind, str(len(group)), *(str(counts[c]) if counts[c] else "" for c in CAUSES)])
+    return rows
 
 
 def _cells(summary: dict[str, float]) -> list[str]:
@@ -213,6 +247,8 @@ def report_set(title: str, outcomes: Sequence[Outcome], signal_rows: list[list[s
     out.append(table(["glossary", "n", *KEYS],
                      [[f"{g} ({logo.get(None if g == '(none)' else g, 0.0):.2f})", *_cells(summarize(v))]
                       for g, v in sorted(by_glossary.items())]))
+    out += ["", "misses by cause, at the artifact's threshold:"]
+    out.append(table(["kind", "n", *CAUSES], cause_rows(outcomes)))
     if signal_rows:
         out += ["", "ranking by signal (threshold none):"]
         out.append(table(["signals", "R@1", "R@5", "MRR"], signal_rows))

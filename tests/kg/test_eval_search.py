@@ -63,3 +63,17 @@ def test_eval_search_reports_and_writes_nothing(built, tmp_path):
     after = {p: p.stat().st_mtime_ns for p in watched if p.is_file()}
     assert after == before
     assert not (ROOT / "search" / "calibration.json").exists()
+
+
+def test_misses_are_grouped_by_cause():
+    from kg.evaluation.search import cause_rows
+
+    query = Query("q", "x", "paraphrase", ("t",), "dev", "a")
+    negative = Query("n", "y", "negative", (), "dev", "a")
+    outcomes = [Outcome(query, [(0.9, True)], 0.5), Outcome(query, [(0.3, True)], 0.5),
+                Outcome(query, [(0.9, False), (0.2, False), (0.1, True)], 0.5), Outcome(query, [(0.9, False)], 0.5),
+                Outcome(query, [(0.9, False)], 0.5, findable=False), Outcome(negative, [(0.6, False)], 0.5),
+                Outcome(negative, [(0.4, False)], 0.5)]
+    assert [o.cause() for o in outcomes] == ["right", "first, below threshold", "ranked 2-5", "not in top 10",
+                                             "no concept", "accepted", "rejected"]
+    assert cause_rows(outcomes)[-1] == ["all", "7", "1", "1", "1", "", "1", "1", "1", "1"]
