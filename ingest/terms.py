@@ -62,8 +62,20 @@ def _split_alternatives(text: str) -> list[str]:
         if len(tail) > 1 and is_acronym(tail[-1]):
             parts = [*parts[:-1], "/".join(tail[:-1]), tail[-1]]
     else:
-        parts = re.split(r"\s*[/／、,]\s*", text)
+        # 「ゲスト または ゲストユーザー」: a spaced conjunction lists variants like a slash does.
+        parts = re.split(r"\s*[/／、,]\s*|[ \u3000]+(?:または|又は|もしくは|若しくは|あるいは|或いは)[ \u3000]+", text)
+        parts = [piece for part in parts for piece in _japanese_then_english(part)]
     return [clean_label(p) for p in parts if clean_label(p)]
+
+
+# 「個人を特定できる情報 Personally Identifiable Information」: a Japanese name, a space, then an English
+# name of two or more words. (「Azure サービス」, English first, is one name; so is 「データ API」.)
+_JA_THEN_EN = re.compile(r"^(?P<ja>.*[\u3040-\u30ff\u4e00-\u9fff].*?)[ \u3000]+(?P<en>[A-Za-z][A-Za-z0-9'&.\-]*(?: [A-Za-z0-9][A-Za-z0-9'&.\-]*)+)$")  # noqa: E501
+
+
+def _japanese_then_english(text: str) -> list[str]:
+    m = _JA_THEN_EN.match(text.strip())
+    return [m["ja"], m["en"]] if m and not re.search(r"[A-Za-z]", m["ja"]) else [text]
 
 
 @dataclass(frozen=True, slots=True)

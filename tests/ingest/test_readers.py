@@ -8,7 +8,8 @@ md_table_context.md), headings that contrast two terms (md_versus_heading.md, ht
 reading lines and rules between entries (md_bold_reading_line.md, md_headings_rules.md), <br> in a
 <dt> (html_dl_breaks.html), sections over <dl>s (html_dl_sections.html), Sphinx and AsciiDoc
 glossaries (rst_glossary.rst, adoc_labelled_list.adoc), MkDocs abbreviations (md_abbreviations.md),
-a saved page's sidebar (html_page_chrome.html) and see-also entries (md_cross_reference.md)."""
+a saved page's sidebar (html_page_chrome.html), see-also entries (md_cross_reference.md) and
+headwords that give variants or an English name (md_label_variants.md)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("html_page_chrome.html", "html", "html-heading", "クラウド", 4),
     ("html_dl_sections.html", "html", "html-dl", "CSV", 4),
     ("md_cross_reference.md", "markdown", "md-heading", "計装", 3),
+    ("md_label_variants.md", "markdown", "md-heading", "ゲスト", 3),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -233,3 +235,12 @@ def test_a_heading_whose_entry_only_points_at_another_is_a_term():
     assert _spans(SNIPPETS / "md_cross_reference.md") == [("計装", 3, 5, 5), ("トレース", 7, 9, 9), ("計測", 11, 13, 13)]
     see = inspect(SNIPPETS / "md_cross_reference.md", 3)["entries"][2]
     assert [r.split("  ")[0] for r in see["relations"]] == ["related → 計装"]
+
+
+def test_headwords_give_variants_with_a_conjunction_and_english_names_after_a_space():
+    # 「ゲスト　または　ゲストユーザー」 lists two names; 「多要素認証 Multi-factor Authentication (MFA)」 gives
+    # the Japanese name, its English name and its acronym; 「Azure サービス」 stays one name.
+    labels = {e["pref_label"]: e["other_labels"] for e in inspect(SNIPPETS / "md_label_variants.md", 3)["entries"]}
+    assert labels == {"ゲスト": ["ゲストユーザー@ja (alt)"],
+                      "多要素認証": ["Multi-factor Authentication@en (expansion)", "MFA@en (abbreviation)"],
+                      "Azure サービス": []}
