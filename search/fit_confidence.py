@@ -29,6 +29,9 @@ PER_CONCEPT = 20
 # Share of near misses the threshold must reject: above the 0.8 the service promises, since real
 # near misses share fewer words with the glossary than a sentence taken out of it does.
 MIN_REJECTED = 0.85
+# Shares of near misses at which the threshold is also recorded (fit["threshold_at"]), so that an
+# evaluation can choose the share on other glossaries' questions (leave-one-glossary-out).
+REJECTION_GRID = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +132,8 @@ def fit_confidence(searcher, limit: int = 500, seed: int = 0, min_rejected: floa
         threshold = choose_threshold([], near_misses, min_rejected) if len(near_misses) >= 10 else PRIOR.threshold
         return Calibration(PRIOR.weights, threshold, fit={
             "source": "prior weights", "pseudo_queries": len(queries), "reason": "too few definitions to fit on",
-            "threshold_from": "near misses" if len(near_misses) >= 10 else "prior"})
+            "threshold_from": "near misses" if len(near_misses) >= 10 else "prior",
+            **({"threshold_at": thresholds_at([], near_misses)} if len(near_misses) >= 10 else {})})
     # Weights shrink toward the prior's, so that a small glossary moves them only as far as its data say.
     model = Calibration(fit(x, y, prior=PRIOR.weights), 0.5)
     right = [model.probability(v) for v, ok in answered if ok]
@@ -141,7 +145,13 @@ def fit_confidence(searcher, limit: int = 500, seed: int = 0, min_rejected: floa
         "top_hit_right": round(sum(ok for _, ok in answered) / max(1, len(answered)), 4),
         "right_kept": round(sum(p >= threshold for p in right) / max(1, len(right)), 4),
         "near_misses_rejected": round(sum(p < threshold for p in near_misses) / max(1, len(near_misses)), 4),
+        "threshold_at": thresholds_at(right, near_misses),
     })
+
+
+def thresholds_at(right: list[float], near_misses: list[float]) -> dict[str, float]:
+    """The threshold that rejects each share of REJECTION_GRID of the near misses."""
+    return {f"{share:.2f}": choose_threshold(right, near_misses, share) for share in REJECTION_GRID}
 
 
 def calibrate_index(index_dir, embedder) -> Calibration:

@@ -105,6 +105,11 @@ class Outcome:
     hits: list[tuple[float, bool]]
     artifact_threshold: float
     findable: bool = True  # some concept of the artifact answers it (False: extraction lost the answer)
+    # The artifact's threshold at other shares of its pseudo near misses rejected (fit["threshold_at"]).
+    threshold_at: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def threshold_for(self, share: str) -> float:
+        return self.threshold_at.get(share, self.artifact_threshold)
 
     def rank(self, threshold: float) -> int | None:
         confident = [ok for score, ok in self.hits if score >= threshold]
@@ -138,7 +143,8 @@ def ask(searcher, queries: Sequence[Query], gold: dict[str, set[str]], signals=S
                                 include_unconfident=True)
         if not labels:
             hits = [h for h in hits if h.match_type == "hybrid"]
-        outcomes.append(Outcome(q, [(h.score, h.uri in relevant) for h in hits], searcher.threshold, bool(relevant)))
+        outcomes.append(Outcome(q, [(h.score, h.uri in relevant) for h in hits], searcher.threshold, bool(relevant),
+                                dict(searcher.calibration.fit.get("threshold_at", {}))))
     return outcomes
 
 
@@ -186,6 +192,31 @@ def leave_one_glossary_out(outcomes: Sequence[Outcome]) -> dict[str | None, floa
     return chosen
 
 
+def _objective_at(outcomes: Sequence[Outcome], share: str) -> float:
+    answerable = [o for o in outcomes if not o.query.negative]
+    negatives = [o for o in outcomes if o.query.negative]
+    right = sum(o.rank(o.threshold_for(share)) == 1 for o in answerable) / max(1, len(answerable))
+    rejected = sum(not o.answered(o.threshold_for(share)) for o in negatives) / max(1, len(negatives))
+    return right + rejected
+
+
+def rejection_share_logo(outcomes: Sequence[Outcome]) -> tuple[dict[str | None, str], str | None]:
+    """Per glossary, the share of pseudo near misses each artifact's threshold rejects that is best on
+    every other glossary's queries; and the share best on all of them (the one worth shipping).
+
+    Unlike a global threshold, a share carries over between artifacts: each artifact turns it into a
+    threshold on the scale of its own confidence model. (None, None) where no artifact recorded shares.
+    """
+    shares = sorted({share for o in outcomes for share in o.threshold_at})
+    if not shares:
+        return {}, None
+    glossaries = sorted({o.query.glossary for o in outcomes}, key=str)
+    # Ties go to the higher share: with no evidence either way, silence is the safer answer.
+    best = lambda group: max(shares, key=lambda sh: (round(_objective_at(group, sh), 9), sh))  # noqa: E731
+    chosen = {g: best([o for o in outcomes if o.query.glossary != g]) for g in glossaries}
+    return chosen, best(list(outcomes))
+
+
 KEYS = ("R@1", "R@5", "MRR", "English R@1", "negatives rejected")
 # Misses by cause: extraction lost the answer; the ranking put it first but the no-answer model
 # rejected it; the ranking put it lower or not at all. Negatives: rejected or accepted.
@@ -224,6 +255,8 @@ def report_set(title: str, outcomes: Sequence[Outcome], signal_rows: list[list[s
     """Overall, per kind and per glossary tables for one query set."""
     logo = leave_one_glossary_out(outcomes)
     tuned: Threshold = lambda o: logo[o.query.glossary]  # noqa: E731
+    shares, shipped = rejection_share_logo(outcomes)
+    by_share: Threshold = lambda o: o.threshold_for(shares[o.query.glossary])  # noqa: E731
     thresholds = sorted({round(o.artifact_threshold, 3) for o in outcomes})
     out = [f"## search — {title}: {len(outcomes)} queries, {len({o.query.glossary for o in outcomes})} glossaries",
            f"artifact confidence thresholds (fitted on each artifact's own definitions): {thresholds}"]
@@ -232,8 +265,13 @@ def report_set(title: str, outcomes: Sequence[Outcome], signal_rows: list[list[s
     out.append(table(["threshold", "n", *KEYS], [
         ["artifact's own (no query used)", *_cells(summarize(outcomes))],
         ["global, tuned leave-one-glossary-out", *_cells(summarize(outcomes, tuned))],
+        *([["artifact's own, near-miss share chosen LOGO", *_cells(summarize(outcomes, by_share))]]
+          if shares else []),
         ["none (ranking only)", *_cells(summarize(outcomes, lambda _o: 0.0))],
     ]))
+    if shares:
+        out.append(f"near-miss share chosen per glossary without it: {sorted(set(shares.values()))}; "
+                   f"on all glossaries: {shipped}")
     by_kind: dict[str, list[Outcome]] = defaultdict(list)
     by_glossary: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:

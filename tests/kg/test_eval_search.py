@@ -77,3 +77,23 @@ def test_misses_are_grouped_by_cause():
     assert [o.cause() for o in outcomes] == ["right", "first, below threshold", "ranked 2-5", "not in top 10",
                                              "no concept", "accepted", "rejected"]
     assert cause_rows(outcomes)[-1] == ["all", "7", "1", "1", "1", "", "1", "1", "1", "1"]
+
+
+def test_the_near_miss_share_is_chosen_without_the_glossary():
+    from kg.evaluation.search import rejection_share_logo
+
+    def outcome(glossary, negative, score, right):
+        # Each artifact turns a share into a threshold on its own scale: b's scores run higher than a's.
+        scale = {"a": 0.0, "b": 0.3, "c": 0.0}[glossary]
+        at = {"0.50": 0.2 + scale, "0.90": 0.6 + scale}
+        query = Query("q", "x", "negative" if negative else "paraphrase", () if negative else ("t",), "dev", glossary)
+        return Outcome(query, [(score, right)], at["0.50"], threshold_at=at)
+
+    outcomes = [outcome("a", True, 0.4, False), outcome("a", False, 0.7, True),
+                outcome("b", True, 0.7, False), outcome("b", False, 1.0, True),
+                outcome("c", True, 0.1, False), outcome("c", False, 0.3, True)]
+    chosen, shipped = rejection_share_logo(outcomes)
+    # c alone is answered well at 0.50 and badly at 0.90; a and b need 0.90 to reject their negatives.
+    assert chosen["c"] == "0.90" and chosen["a"] == chosen["b"] == "0.90"
+    assert shipped == "0.90"
+    assert rejection_share_logo([_outcome("a", False, 0.5, True)]) == ({}, None)

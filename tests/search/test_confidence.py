@@ -23,6 +23,10 @@ def test_the_manifest_records_a_model_fitted_on_the_artifacts_own_definitions(bu
     # Near misses made from the artifact's own text are rejected at the chosen threshold.
     assert confidence["fit"]["near_misses_rejected"] >= 0.8
     assert Calibration.load(artifact / "index").threshold == confidence["threshold"]
+    # The threshold at other shares of near misses rejected, for choosing the share without a glossary.
+    at = confidence["fit"]["threshold_at"]
+    assert list(at) == sorted(at) and list(at.values()) == sorted(at.values())
+    assert at["0.85"] == confidence["threshold"]
 
 
 def test_the_package_holds_no_fitted_model():
