@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.kana import to_hiragana
+from ingest.markup import join_lines
 from ingest.records import Entry, SourceSpan
 
 # Header names, matched after NFKC, lower-casing and dropping spaces and brackets. Order matters:
@@ -155,6 +156,15 @@ def term_list_roles(columns: Sequence[Sequence[str]]) -> list[str] | None:
     return roles
 
 
+def _term_cell(cell: str) -> str:
+    lines = [re.sub(r"\s+", " ", line).strip() for line in cell.split("\n")]
+    lines = [line for line in lines if line]
+    if len(lines) < 2:
+        return cell
+    readings = [line for line in lines[1:] if _HIRAGANA.match(line)]
+    return with_other_names(lines[0], [line for line in lines[1:] if line not in readings], readings)
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     cells: tuple[str, ...]
@@ -170,7 +180,9 @@ def entries_from_rows(doc: str, rows: Sequence[Row], roles: Sequence[str], layou
     for row in rows:
         values: dict[str, list[str]] = {}
         for role, cell in zip(roles, row.cells, strict=False):
-            cell = re.sub(r"\s+", " ", cell).strip()
+            if role == "term":  # a term cell's further lines (<br>, a line break in a quoted cell) name it again
+                cell = _term_cell(cell)
+            cell = re.sub(r"\s+", " ", join_lines(cell.split("\n"))).strip()  # wrapped Japanese runs on
             if cell and role != "other":
                 values.setdefault(role, []).append(cell)
         term = (values.get("term") or [""])[0]

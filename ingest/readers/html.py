@@ -71,6 +71,12 @@ def _broken_text(el: etree._Element) -> str:
     return "".join(parts)
 
 
+def _cell_text(el: etree._Element) -> str:
+    """A table cell's text with its <br> line breaks kept (a term cell's lines name the term again)."""
+    return "\n".join(join_lines([re.sub(r"\s+", " ", x) for x in line.split("\n")])
+                     for line in _broken_text(el).split(_BREAK)).strip()
+
+
 def _term_text(el: etree._Element) -> str:
     """A term cell's text. Lines broken by <br> name the term, then its other names or its reading
     (`<dt>CSV<br><small>Comma-Separated Values</small></dt>`): they become 「CSV（Comma-Separated Values）」,
@@ -151,7 +157,7 @@ def _tables(doc: Document, root: etree._Element, rows_used: set[int]) -> list[En
         rows = []
         for tr in table.iter("tr"):
             tds = [c for c in tr if c.tag in ("td", "th")]
-            cells = tuple(_text(c) for c in tds)
+            cells = tuple(_cell_text(c) for c in tds)
             if any(cells):
                 spans = tuple((s.line_start, s.line_end) for s in (_span(doc, c) for c in tds))
                 rows.append(Row(cells, tr.sourceline or 1, max(tr.sourceline or 1, _last_line(tr)), spans))

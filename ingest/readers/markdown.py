@@ -112,6 +112,9 @@ def _inline(token: Token) -> tuple[str, str | None, str, int, bool]:
         if kind == "link_close":
             in_link = False
             continue
+        if kind == "html_inline" and re.match(r"<br\s*/?>", child.content, re.IGNORECASE):
+            pieces.append("\n")  # a line break inside a table cell: 「**Issue**<br>イシュー」 gives two names
+            continue
         if kind in ("text", "code_inline"):
             content = TEMPLATE_TAG.sub("", child.content)
             pieces.append(content)

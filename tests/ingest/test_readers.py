@@ -9,7 +9,8 @@ reading lines and rules between entries (md_bold_reading_line.md, md_headings_ru
 <dt> (html_dl_breaks.html), sections over <dl>s (html_dl_sections.html), Sphinx and AsciiDoc
 glossaries (rst_glossary.rst, adoc_labelled_list.adoc), MkDocs abbreviations (md_abbreviations.md),
 a saved page's sidebar (html_page_chrome.html), see-also entries (md_cross_reference.md) and
-headwords that give variants or an English name (md_label_variants.md)."""
+headwords that give variants or an English name (md_label_variants.md), and <br> in table cells
+(md_table_cell_breaks.md, html_table_cell_breaks.html)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("html_dl_sections.html", "html", "html-dl", "CSV", 4),
     ("md_cross_reference.md", "markdown", "md-heading", "計装", 3),
     ("md_label_variants.md", "markdown", "md-heading", "ゲスト", 3),
+    ("md_table_cell_breaks.md", "markdown", "md-table", "プルリクエスト", 4),
+    ("html_table_cell_breaks.html", "html", "html-table", "イシュー", 3),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -244,3 +247,14 @@ def test_headwords_give_variants_with_a_conjunction_and_english_names_after_a_sp
     assert labels == {"ゲスト": ["ゲストユーザー@ja (alt)"],
                       "多要素認証": ["Multi-factor Authentication@en (expansion)", "MFA@en (abbreviation)"],
                       "Azure サービス": []}
+
+
+@pytest.mark.parametrize("name", ["md_table_cell_breaks.md", "html_table_cell_breaks.html"])
+def test_a_line_break_in_a_term_cell_separates_names(name):
+    # 「Issue<br>イシュー」 names the term twice (it is not 「Issueイシュー」); a kana line is its reading, and a
+    # <br> inside a Japanese definition joins its lines without a space.
+    entries = {e["pref_label"]: e for e in inspect(SNIPPETS / name, 4)["entries"]}
+    assert entries["イシュー"]["other_labels"] == ["Issue@en (alt)"]
+    if name.endswith(".html"):
+        assert entries["機械判読"]["other_labels"] == ["きかいはんどく@ja (reading)"]
+        assert entries["イシュー"]["definition"] == "課題を記録するもの。要望も含む。"
