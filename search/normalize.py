@@ -48,24 +48,31 @@ _EN_WRAPPER = re.compile(
 
 
 @functools.cache
-def _question_frames() -> tuple[int, tuple[str, ...]]:
-    """(min_left, endings longest first) from question_frames.json beside this module."""
+def _question_frames() -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+    """(min_left, endings, particles), each longest first, from question_frames.json beside this module."""
     data = json.loads((Path(__file__).with_name("question_frames.json")).read_text(encoding="utf-8"))
-    endings = {unicodedata.normalize("NFKC", e) for e in data["endings"] if e}
-    return int(data.get("min_left", 2)), tuple(sorted(endings, key=len, reverse=True))
+
+    def longest_first(words: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({unicodedata.normalize("NFKC", w) for w in words if w}, key=len, reverse=True))
+
+    return int(data.get("min_left", 2)), longest_first(data["endings"]), longest_first(data.get("particles", []))
+
+
+def _cut(text: str, endings: tuple[str, ...], min_left: int) -> str | None:
+    """text without the first of endings it ends with, or None."""
+    for ending in endings:
+        if text.endswith(ending) and len(text) - len(ending) >= min_left:
+            return _TRAILING.sub("", text[: -len(ending)])
+    return None
 
 
 def strip_frame(text: str) -> str:
     """text without the question frame that ends it: 「…方式は何と呼ばれる」 -> 「…方式」."""
-    min_left, endings = _question_frames()
-    changed = True
-    while changed:
-        changed = False
-        for ending in endings:
-            if text.endswith(ending) and len(text) - len(ending) >= min_left:
-                text = _TRAILING.sub("", text[: -len(ending)])
-                changed = True
-                break
+    min_left, endings, particles = _question_frames()
+    while (cut := _cut(text, endings, min_left)) is not None:
+        text = cut
+        while (bare := _cut(text, particles, min_left)) is not None:  # 「…見積もるのって」
+            text = bare
     return text
 
 
@@ -77,9 +84,11 @@ def strip_question(text: str) -> str:
     previous = None
     while previous != text:
         previous = text
-        text = strip_frame(_TRAILING.sub("", text))
-        text = _WRAPPERS.sub("", text).strip()
-        text = _TRAILING.sub("", text)
+        bare = _TRAILING.sub("", text)
+        if (framed := strip_frame(bare)) != bare:
+            text = framed
+        else:
+            text = _TRAILING.sub("", _WRAPPERS.sub("", text).strip())
     return text or previous or ""
 
 

@@ -30,7 +30,9 @@ def test_long_vowel_drop_meets_in_the_loose_key():
     ("圧縮できることをサーバーに伝えるには?", "圧縮できることをサーバーに伝える"),
     ("問い合わせを自動で振り分ける装置の名前は?", "問い合わせを自動で振り分ける装置"),
     ("呼損", "呼損"),  # a bare term keeps every character
-    ("の", "の"),  # nothing is left that is shorter than a frame's min_left
+    ("見積もるのって何て言う", "見積もる"),  # the particles a frame leaves go with it …
+    ("エージェントの", "エージェントの"),  # … but a prefix typed so far keeps its own
+    ("の", "の"),  # nothing is left that is shorter than min_left
 ])
 def test_question_frames_are_taken_off_the_end(query, core):
     assert strip_question(query) == core
