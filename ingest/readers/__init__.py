@@ -19,6 +19,7 @@ from ingest.readers.html import HtmlReader
 from ingest.readers.markdown import MarkdownReader
 from ingest.readers.markers import MarkerReader
 from ingest.readers.numbered import NumberedReader
+from ingest.readers.rst import RstReader
 from ingest.readers.structured import DATA_SUFFIXES, StructuredReader
 from ingest.readers.text import TextReader
 from ingest.records import Document
@@ -43,8 +44,8 @@ def readers() -> list[Reader]:
     return list(_REGISTRY.values())
 
 
-for _reader in (DelimitedReader(), HtmlReader(), MarkdownReader(), MarkerReader(), NumberedReader(), StructuredReader(),
-                TextReader()):
+for _reader in (DelimitedReader(), HtmlReader(), MarkdownReader(), MarkerReader(), NumberedReader(), RstReader(),
+                StructuredReader(), TextReader()):
     register(_reader)
 
 

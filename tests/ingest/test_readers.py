@@ -53,7 +53,7 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("md_headings_rules.md", "markdown", "md-heading", "コンテナ", 3),
     ("html_dl_breaks.html", "html", "html-dl", "機械判読", 3),
     # Sphinx `.. glossary::` and AsciiDoc `用語::` lists: a term line over its indented definition.
-    ("rst_glossary.rst", "text", "text-headword", "ビルダー", 4),
+    ("rst_glossary.rst", "rst", "rst-glossary", "ビルダー", 5),
     ("adoc_labelled_list.adoc", "text", "text-headword", "アスペクト", 5),
     ("md_abbreviations.md", "markdown", "md-abbr", "エンドポイント", 5),
     ("html_page_chrome.html", "html", "html-heading", "クラウド", 4),
@@ -258,3 +258,16 @@ def test_a_line_break_in_a_term_cell_separates_names(name):
     if name.endswith(".html"):
         assert entries["機械判読"]["other_labels"] == ["きかいはんどく@ja (reading)"]
         assert entries["イシュー"]["definition"] == "課題を記録するもの。要望も含む。"
+
+
+def test_a_sphinx_glossary_is_read_by_indentation():
+    # Tabs count to the next multiple of 8 (line 17), a blank line and a hyperlink target stay inside the
+    # entry (lines 16-21), two term lines name one term (環境 / ビルド環境), inline markup keeps its text, and
+    # a plain definition list after the directive (ロール) is read too.
+    assert _spans(SNIPPETS / "rst_glossary.rst") == [
+        ("ビルダー", 9, 10, 10), ("設定ディレクトリ", 12, 13, 13), ("ディレクティブ", 15, 16, 21),
+        ("環境（ビルド環境）", 23, 25, 25), ("ロール", 30, 31, 31)]
+    entries = inspect(SNIPPETS / "rst_glossary.rst", 5)["entries"]
+    assert entries[2]["definition"] == ("コンテンツを持つことのできる reStructuredText のマークアップ要素。その内容は ビルダー が"
+                                        "出力します。詳しくは ディレクティブの一覧 を参照してください。")
+    assert entries[3]["other_labels"] == ["ビルド環境@ja (alt)"]
