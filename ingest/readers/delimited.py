@@ -51,17 +51,20 @@ def sniff(doc: Document) -> Table | None:
         if delimiter == "\t" and doc.source_format == "text" and not any("\t" in line for line in doc.lines[:200]):
             continue
         rows = _rows(doc, delimiter)
-        if len(rows) < 2:
+        # Rows the delimiter does not split at all are the file's title or section rows (【あ行】), not
+        # badly formed records; the table is the split rows, and they must be most of the file.
+        split = [r for r in rows if len(r.cells) >= 2]
+        if len(split) < 2 or len(split) * 2 < len(rows):
             continue
         # Trailing empty cells are a spreadsheet's habit, not extra columns; but a CSV writer writes every
         # column, so rows whose optional last columns are empty (`用語,定義,,`) still have the table's width.
-        stripped = Counter(len(r.cells) - _trailing_empty(r.cells) for r in rows).most_common(1)[0]
-        written = Counter(len(r.cells) for r in rows).most_common(1)[0]
+        stripped = Counter(len(r.cells) - _trailing_empty(r.cells) for r in split).most_common(1)[0]
+        written = Counter(len(r.cells) for r in split).most_common(1)[0]
         fits = [(w, n) for w, n in (stripped, written) if w >= 2]
         if not fits:
             continue
         width, count = max(fits, key=lambda wn: (wn[1], wn[0]))
-        consistency = count / len(rows)
+        consistency = count / len(split)
         if best is None or (consistency, width) > (best.consistency, best.width):
             best = Table(delimiter, rows, consistency, width)
     return best

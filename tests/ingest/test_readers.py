@@ -9,8 +9,9 @@ reading lines and rules between entries (md_bold_reading_line.md, md_headings_ru
 <dt> (html_dl_breaks.html), sections over <dl>s (html_dl_sections.html), Sphinx and AsciiDoc
 glossaries (rst_glossary.rst, adoc_labelled_list.adoc), MkDocs abbreviations (md_abbreviations.md),
 a saved page's sidebar (html_page_chrome.html), see-also entries (md_cross_reference.md) and
-headwords that give variants or an English name (md_label_variants.md), and <br> in table cells
-(md_table_cell_breaks.md, html_table_cell_breaks.html)."""
+headwords that give variants or an English name (md_label_variants.md), <br> in table cells
+(md_table_cell_breaks.md, html_table_cell_breaks.html) and a TSV export with a title and section rows
+(tsv_title_sections.tsv)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("md_label_variants.md", "markdown", "md-heading", "ゲスト", 3),
     ("md_table_cell_breaks.md", "markdown", "md-table", "プルリクエスト", 4),
     ("html_table_cell_breaks.html", "html", "html-table", "イシュー", 3),
+    ("tsv_title_sections.tsv", "delimited", "tsv-noheader", "アジャイル", 4),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -271,3 +273,9 @@ def test_a_sphinx_glossary_is_read_by_indentation():
     assert entries[2]["definition"] == ("コンテンツを持つことのできる reStructuredText のマークアップ要素。その内容は ビルダー が"
                                         "出力します。詳しくは ディレクティブの一覧 を参照してください。")
     assert entries[3]["other_labels"] == ["ビルド環境@ja (alt)"]
+
+
+def test_a_delimited_files_title_and_section_rows_do_not_hide_its_table():
+    # 「IT用語集（抜粋）」 and 「【あ行】」 rows have no tab: they are not badly formed records (3 of 7 rows).
+    assert _spans(SNIPPETS / "tsv_title_sections.tsv") == [
+        ("アジャイル", 4, 4, 4), ("アルゴリズム", 5, 5, 5), ("キャッシュ", 8, 8, 8), ("クラウド", 9, 9, 9)]
