@@ -94,7 +94,8 @@ def ingest_documents(
                            choice.reader, choice.score, choice.reasons, choice.runner_up, choice.runner_up_score,
                            seg.title)
         )
-    terms = stated + recover_headwords(bare, stated, similarity)
+    # Recovery builds a vocabulary of every definition's words: only worth it when a headword is missing.
+    terms = stated + (recover_headwords(bare, stated, similarity) if bare else [])
     # Keep document order so merged concepts list their sources predictably.
     order = {doc.name: i for i, doc in enumerate(documents)}
     terms.sort(key=lambda t: (order.get(t.entry.doc, 0), t.entry.span.line_start))

@@ -1,4 +1,4 @@
-"""Concept records -> SKOS triples in a Dataset: one named graph per source document.
+"""Concept records -> SKOS triples as N-Quads: one named graph per source document.
 
 Layout of the dataset (the union of all graphs is the default graph when served):
 - `{base}graph/vocabulary`: the concept scheme and the merged vocabulary (labels, relations);
@@ -8,13 +8,17 @@ Layout of the dataset (the union of all graphs is the default graph when served)
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import BinaryIO
 from urllib.parse import quote
 
-from rdflib import RDF, RDFS, XSD, Dataset, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
+from rdflib.plugins.serializers.nt import _quoteLiteral
+from rdflib.term import _is_valid_uri
 
 from ingest.pipeline import DocumentReport
 from ingest.records import Concept, LabelKind, RelationKind, SourceSpan
@@ -55,9 +59,23 @@ class IRIs:
         return self.ns[f"extraction/x{_hash(*parts)}"]
 
 
-def _bind(ds: Dataset) -> None:
-    for prefix, ns in PREFIXES.items():
-        ds.bind(prefix, ns)
+class _Strings:
+    """A namespace's IRIs as plain strings, looked up once: rdflib resolves `SKOS.prefLabel` anew on
+    every access, and a 50k-entry build makes millions of them."""
+
+    def __init__(self, namespace):
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> str:
+        value = str(getattr(self._namespace, name))
+        setattr(self, name, value)  # found as a plain attribute from now on
+        return value
+
+
+_RDF, _SKOS, _KGO, _DCTERMS, _PROV, _OWL, _VOID, _SKOSXL, _LEXINFO = (
+    _Strings(ns) for ns in (RDF, SKOS, KGO, DCTERMS, PROV, OWL, VOID, SKOSXL, LEXINFO))
+
+_Add = Callable[[str, str, str, str], None]  # (subject IRI, predicate IRI, object term, graph IRI)
 
 
 def definition_key(text: str) -> str:
@@ -104,90 +122,169 @@ def concept_iris(concepts: Sequence[Concept], iris: IRIs, previous: dict[str, st
     return out, {old: URIRef(new) for old, new in retired.items()}
 
 
-def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentReport], *, base: str = DEFAULT_BASE,
-                  title: str | Mapping[str, str], description: Mapping[str, str] | None = None,
-                  languages: Sequence[str] = ("ja", "en"), document_titles: Mapping[str, str] | None = None,
-                  created: datetime | None = None, previous_iris: dict[str, str] | None = None) -> Dataset:
-    """Turn linked concepts into an RDF dataset with provenance.
+class _Quads:
+    """N-Quads lines written as they are made, so no in-memory graph holds the whole dataset.
+
+    rdflib's in-memory Dataset cost ~1 KB a quad (4 GB at 50k entries) and most of the graph step's
+    time. A graph is a set: what one concept states is de-duplicated within the concept (its
+    subjects are its own IRI and nodes hashed from it), relation edges, which two concepts may both
+    state, across the whole vocabulary.
+    """
+
+    def __init__(self, out: BinaryIO):
+        self.out = out
+        self.count = 0
+        self._lines: dict[str, None] = {}  # the current batch, in order, without repeats
+        self._edges: set[str] = set()  # lines that several concepts may state
+
+    def add(self, s: str, p: str, o: str, g: str) -> None:
+        """s, p, g are IRIs; o is an N-Triples term (see _iri, _literal, _typed)."""
+        self._lines[f"<{s}> <{p}> {o} <{g}> .\n"] = None
+
+    def add_shared(self, s: str, p: str, o: str, g: str) -> None:
+        line = f"<{s}> <{p}> {o} <{g}> .\n"
+        if line not in self._edges:
+            self._edges.add(line)
+            self._lines[line] = None
+
+    def flush(self) -> None:
+        """Write the batch (one concept's lines); a later batch may repeat none of them but shared ones."""
+        if self._lines:
+            self.out.write("".join(self._lines).encode("utf-8", "replace"))
+            self.count += len(self._lines)
+            self._lines = {}
+
+
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def _checked_iri(value: str) -> str:
+    """An IRI from outside this module (a base, a previous build's IRI): refused as rdflib would refuse it."""
+    if not _is_valid_uri(value):
+        raise ValueError(f"{value!r} does not look like a valid IRI")
+    return f"<{value}>"
+
+
+def _literal(text: str, lang: str | None = None) -> str:
+    """A plain or language-tagged literal, quoted as rdflib's N-Quads serializer quotes it."""
+    escaped = text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r")
+    return f'"{escaped}"@{_language(lang)}' if lang else f'"{escaped}"'
+
+
+@functools.lru_cache(maxsize=64)
+def _language(lang: str) -> str:
+    return str(Literal("", lang=lang).language)  # rdflib refuses a malformed tag: so does this
+
+
+@functools.lru_cache(maxsize=65536, typed=True)  # typed: 1 (a line) is not True (a boolean)
+def _typed(value: object, datatype: str | None = None) -> str:
+    """A typed literal in rdflib's lexical form (decimal 0.9, boolean true, integer 12, dateTime)."""
+    return _quoteLiteral(Literal(value, datatype=URIRef(datatype) if datatype else None))
+
+
+def _decimal(value: float) -> str:
+    return _typed(round(value, 3), str(XSD.decimal))
+
+
+def write_nquads(out: BinaryIO, concepts: Sequence[Concept], documents: Sequence[DocumentReport], *,
+                 base: str = DEFAULT_BASE, title: str | Mapping[str, str], description: Mapping[str, str] | None = None,
+                 languages: Sequence[str] = ("ja", "en"), document_titles: Mapping[str, str] | None = None,
+                 created: datetime | None = None, previous_iris: dict[str, str] | None = None) -> int:
+    """Turn linked concepts into RDF with provenance, written to out as N-Quads; returns the quad count.
 
     title and description are the vocabulary's (one string is Japanese, else language -> text);
     document_titles names single glossaries (file name -> title) for their pages.
     """
     iris = IRIs(base)
+    _checked_iri(iris.base)
     iri_of, retired = concept_iris(concepts, iris, previous_iris)
-    ds = Dataset()
-    _bind(ds)
-    vocab = ds.graph(iris.vocabulary_graph)
+    quads = _Quads(out)
+    vocab = str(iris.vocabulary_graph)
     created = created or datetime.now(UTC).replace(microsecond=0)
-    stamp = Literal(created.isoformat(), datatype=XSD.dateTime)
-    scheme = iris.scheme
-    vocab.add((scheme, RDF.type, SKOS.ConceptScheme))
+    stamp = _typed(created.isoformat(), str(XSD.dateTime))
+    scheme = str(iris.scheme)
+    add = quads.add
+    add(scheme, _RDF.type, _iri(_SKOS.ConceptScheme), vocab)
     for lang, text in ({"ja": title} if isinstance(title, str) else title).items():
-        vocab.add((scheme, DCTERMS.title, Literal(text, lang=lang)))
-        vocab.add((scheme, SKOS.prefLabel, Literal(text, lang=lang)))  # what SKOS tools display
+        add(scheme, _DCTERMS.title, _literal(text, lang), vocab)
+        add(scheme, _SKOS.prefLabel, _literal(text, lang), vocab)  # what SKOS tools display
     for lang, text in (description or {}).items():
-        vocab.add((scheme, DCTERMS.description, Literal(text, lang=lang)))
-    vocab.add((scheme, DCTERMS.created, stamp))
-    vocab.add((scheme, DCTERMS.modified, stamp))
+        add(scheme, _DCTERMS.description, _literal(text, lang), vocab)
+    add(scheme, _DCTERMS.created, stamp, vocab)
+    add(scheme, _DCTERMS.modified, stamp, vocab)
     for lang in languages:
-        vocab.add((scheme, DCTERMS.language, Literal(lang)))
-    vocab.add((scheme, VOID.dataDump, URIRef(iris.base + "export?format=turtle")))
+        add(scheme, _DCTERMS.language, _literal(lang), vocab)
+    add(scheme, _VOID.dataDump, _iri(iris.base + "export?format=turtle"), vocab)
 
-    doc_graphs = {}
+    doc_graphs: dict[str, str] = {}
     doc_titles = dict(document_titles or {})
     for report in documents:
-        doc_iri = iris.document(report.name)
-        graph = ds.graph(doc_iri)
-        doc_graphs[report.name] = graph
-        graph.add((doc_iri, RDF.type, KGO.Document))
-        graph.add((doc_iri, KGO.fileName, Literal(report.name)))
-        graph.add((doc_iri, KGO.sha256, Literal(report.sha256)))
-        graph.add((doc_iri, KGO.encoding, Literal(report.encoding)))
-        graph.add((doc_iri, KGO.layout, Literal(report.layout)))
+        doc_iri = str(iris.document(report.name))
+        doc_graphs[report.name] = doc_iri
+        add(doc_iri, _RDF.type, _iri(_KGO.Document), doc_iri)
+        add(doc_iri, _KGO.fileName, _literal(report.name), doc_iri)
+        add(doc_iri, _KGO.sha256, _literal(report.sha256), doc_iri)
+        add(doc_iri, _KGO.encoding, _literal(report.encoding), doc_iri)
+        add(doc_iri, _KGO.layout, _literal(report.layout), doc_iri)
         if report.name in doc_titles:
-            graph.add((doc_iri, DCTERMS.title, Literal(doc_titles[report.name])))
-        vocab.add((scheme, DCTERMS.source, doc_iri))
+            add(doc_iri, _DCTERMS.title, _literal(doc_titles[report.name]), doc_iri)
+        add(scheme, _DCTERMS.source, _iri(doc_iri), vocab)
+    quads.flush()
 
-    def provenance(span: SourceSpan, s: URIRef, p: URIRef, o, *, evidence: str, pattern: str, confidence: float):
+    def provenance(span: SourceSpan, s: str, p: str, o: str, o_term: str, *, o_lang: str = "", evidence: str,
+                   pattern: str, confidence: float) -> None:
+        """o is the object's value (an IRI or a literal's text), o_term its N-Triples form."""
         graph = doc_graphs.get(span.doc)
         if graph is None:
             return
-        node = iris.extraction(str(s), str(p), str(o), getattr(o, "language", "") or "", str(span), pattern)
-        graph.add((node, RDF.type, KGO.Extraction))
-        graph.add((node, RDF.subject, s))
-        graph.add((node, RDF.predicate, p))
-        graph.add((node, RDF.object, o))
-        graph.add((node, KGO.evidence, Literal(evidence)))
-        graph.add((node, KGO.pattern, Literal(pattern)))
-        graph.add((node, KGO.confidence, Literal(round(confidence, 3), datatype=XSD.decimal)))
-        graph.add((node, KGO.lineStart, Literal(span.line_start)))
-        graph.add((node, KGO.lineEnd, Literal(span.line_end)))
-        graph.add((node, DCTERMS.source, iris.document(span.doc)))
-        graph.add((node, PROV.wasDerivedFrom, iris.document(span.doc)))
+        node = str(iris.extraction(s, p, o, o_lang or "", str(span), pattern))
+        doc = _iri(iris.document(span.doc))
+        add(node, _RDF.type, _iri(_KGO.Extraction), graph)
+        add(node, _RDF.subject, _iri(s), graph)
+        add(node, _RDF.predicate, _iri(p), graph)
+        add(node, _RDF.object, o_term, graph)
+        add(node, _KGO.evidence, _literal(evidence), graph)
+        add(node, _KGO.pattern, _literal(pattern), graph)
+        add(node, _KGO.confidence, _decimal(confidence), graph)
+        add(node, _KGO.lineStart, _typed(span.line_start), graph)
+        add(node, _KGO.lineEnd, _typed(span.line_end), graph)
+        add(node, _DCTERMS.source, doc, graph)
+        add(node, _PROV.wasDerivedFrom, doc, graph)
 
+    outside = set((previous_iris or {}).values())  # IRIs this build did not make: checked before use
     for old, new in retired.items():
-        vocab.add((URIRef(old), OWL.deprecated, Literal(True)))
-        vocab.add((URIRef(old), DCTERMS.isReplacedBy, new))
+        _checked_iri(old)
+        add(old, _OWL.deprecated, _typed(True), vocab)
+        add(old, _DCTERMS.isReplacedBy, _checked_iri(new), vocab)
+    quads.flush()
     keys = {c.key for c in concepts}
+    # Two concepts under one IRI would state the same lines in two batches: de-duplicate them all.
+    shared = len(set(iri_of.values())) < len(concepts)
+    if shared:
+        add = quads.add_shared
+    broader: set[tuple[str, str]] = set()  # (narrower, broader) stated so far
+    scheme_term = _iri(scheme)
     for concept in concepts:
-        c = iri_of[concept.key]
-        vocab.add((c, RDF.type, SKOS.Concept))
-        vocab.add((c, SKOS.inScheme, scheme))
-        vocab.add((c, SKOS.topConceptOf, scheme))
-        vocab.add((scheme, SKOS.hasTopConcept, c))
-        pref = Literal(concept.pref_label, lang=concept.pref_lang)
-        vocab.add((c, SKOS.prefLabel, pref))
-        vocab.add((c, KGO.headwordConfidence, Literal(round(concept.headword_confidence, 3), datatype=XSD.decimal)))
-        vocab.add((c, KGO.headwordEvidence, Literal(concept.headword_evidence)))
-        vocab.add((c, KGO.headwordStatus, Literal(headword_status(concept))))
-        _add_candidates(vocab, iris, concept, c)
+        c = str(iri_of[concept.key])
+        c_term = _checked_iri(c) if c in outside else _iri(c)
+        add(c, _RDF.type, _iri(_SKOS.Concept), vocab)
+        add(c, _SKOS.inScheme, scheme_term, vocab)
+        add(c, _SKOS.topConceptOf, scheme_term, vocab)
+        add(scheme, _SKOS.hasTopConcept, c_term, vocab)
+        pref = _literal(concept.pref_label, concept.pref_lang)
+        add(c, _SKOS.prefLabel, pref, vocab)
+        add(c, _KGO.headwordConfidence, _decimal(concept.headword_confidence), vocab)
+        add(c, _KGO.headwordEvidence, _literal(concept.headword_evidence), vocab)
+        add(c, _KGO.headwordStatus, _literal(headword_status(concept)), vocab)
+        _add_candidates(add, vocab, iris, concept, c)
         for doc in concept.sources if concept.defined else ():
-            vocab.add((c, KGO.definedIn, iris.document(doc)))
+            add(c, _KGO.definedIn, _iri(iris.document(doc)), vocab)
         if not concept.defined:
             note = "用語集に定義はなく、他の用語の関係先としてのみ現れる。"
-            vocab.add((c, SKOS.editorialNote, Literal(note, lang="ja")))
-            vocab.add((c, SKOS.editorialNote, Literal("Not defined by any glossary; named only as a relation target.",
-                                                      lang="en")))
+            add(c, _SKOS.editorialNote, _literal(note, "ja"), vocab)
+            add(c, _SKOS.editorialNote, _literal("Not defined by any glossary; named only as a relation target.", "en"),
+                vocab)
         stated = _stated_labels(concept)
         for term in concept.terms:
             entry = term.entry
@@ -195,40 +292,42 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
             predicate = stated.get((term.pref_label, term.pref_lang))
             if predicate is None:
                 continue
-            literal = Literal(term.pref_label, lang=term.pref_lang)
+            literal = _literal(term.pref_label, term.pref_lang)
             if entry.headword_line:
-                provenance(SourceSpan(entry.doc, entry.headword_line, entry.headword_line), c, predicate, literal,
-                           evidence=entry.headword or "", pattern="headword", confidence=1.0)
+                provenance(SourceSpan(entry.doc, entry.headword_line, entry.headword_line), c, predicate,
+                           term.pref_label, literal, o_lang=term.pref_lang, evidence=entry.headword or "",
+                           pattern="headword", confidence=1.0)
             else:
-                provenance(entry.span, c, predicate, literal, evidence=entry.title or entry.definition[:120],
+                provenance(entry.span, c, predicate, term.pref_label, literal, o_lang=term.pref_lang,
+                           evidence=entry.title or entry.definition[:120],
                            pattern=f"recovered:{term.headword_evidence}", confidence=term.headword_confidence)
         for definition in concept.definitions:
-            literal = Literal(definition.text, lang=definition.lang)
-            graph = doc_graphs.get(definition.span.doc, vocab)
-            graph.add((c, SKOS.definition, literal))
-            provenance(definition.span, c, SKOS.definition, literal, evidence=definition.text[:200],
-                       pattern="definition", confidence=1.0)
-        _add_labels(vocab, iris, concept, c, pref)
+            literal = _literal(definition.text, definition.lang)
+            add(c, _SKOS.definition, literal, doc_graphs.get(definition.span.doc, vocab))
+            provenance(definition.span, c, SKOS.definition, definition.text, literal, o_lang=definition.lang or "",
+                       evidence=definition.text[:200], pattern="definition", confidence=1.0)
+        _add_labels(add, vocab, iris, concept, c, pref)
         for rel in concept.relations:
             if rel.target_key not in keys:
                 continue
-            t = iri_of[rel.target_key]
+            t = str(iri_of[rel.target_key])
             if rel.kind in (RelationKind.BROADER, RelationKind.NARROWER):
                 # Hierarchy, stated both ways; never also skos:related (SKOS keeps the two disjoint).
                 narrow, broad = (c, t) if rel.kind is RelationKind.BROADER else (t, c)
-                if (broad, SKOS.broader, narrow) in vocab:
+                if (broad, narrow) in broader:
                     continue  # the other direction was stated first: a cycle is no hierarchy
-                vocab.add((narrow, SKOS.broader, broad))
-                vocab.add((broad, SKOS.narrower, narrow))
+                broader.add((narrow, broad))
+                quads.add_shared(narrow, _SKOS.broader, _iri(broad), vocab)
+                quads.add_shared(broad, _SKOS.narrower, _iri(narrow), vocab)
                 predicate = SKOS.broader if rel.kind is RelationKind.BROADER else SKOS.narrower
             else:
                 predicate = KGO.antonym if rel.kind is RelationKind.ANTONYM else SKOS.related
-                if (c, SKOS.broader, t) in vocab or (c, SKOS.narrower, t) in vocab:
+                if (c, t) in broader or (t, c) in broader:
                     continue  # already in a hierarchy: related would contradict it
                 for s, o in ((c, t), (t, c)):
-                    vocab.add((s, predicate, o))
-                    vocab.add((s, SKOS.related, o))
-            provenance(rel.relation.span, c, predicate, t, evidence=rel.relation.evidence,
+                    quads.add_shared(s, predicate, _iri(o), vocab)
+                    quads.add_shared(s, _SKOS.related, _iri(o), vocab)
+            provenance(rel.relation.span, c, predicate, t, _iri(t), evidence=rel.relation.evidence,
                        pattern=rel.relation.pattern, confidence=rel.relation.confidence)
         for term in concept.terms:
             for relation in term.relations:
@@ -241,10 +340,11 @@ def build_dataset(concepts: Sequence[Concept], documents: Sequence[DocumentRepor
                 for name in names:
                     for (text, lang), predicate in stated.items():
                         if text == name and predicate == SKOS.altLabel:
-                            provenance(relation.span, c, predicate, Literal(text, lang=lang),
+                            provenance(relation.span, c, predicate, text, _literal(text, lang), o_lang=lang or "",
                                        evidence=relation.evidence, pattern=relation.pattern,
                                        confidence=relation.confidence)
-    return ds
+        quads.flush()
+    return quads.count
 
 
 def headword_status(concept: Concept) -> str:
@@ -255,7 +355,7 @@ def headword_status(concept: Concept) -> str:
     return "stated" if concept.headword_evidence in ("headword", "relation_target") else "recovered"
 
 
-def _add_candidates(vocab, iris: IRIs, concept: Concept, c: URIRef) -> None:
+def _add_candidates(add: _Add, vocab: str, iris: IRIs, concept: Concept, c: str) -> None:
     """Every name proposed for a recovered headword, with its score and evidence, for review.
 
     <concept> kgo:headwordCandidate <candidate/k…> .
@@ -270,13 +370,13 @@ def _add_candidates(vocab, iris: IRIs, concept: Concept, c: URIRef) -> None:
                 continue
             seen.add((cand.label, cand.lang))
             rank += 1
-            node = iris.candidate(concept.key, f"{cand.label}@{cand.lang}")
-            vocab.add((c, KGO.headwordCandidate, node))
-            vocab.add((node, RDF.type, KGO.HeadwordCandidate))
-            vocab.add((node, KGO.candidateText, Literal(cand.label, lang=cand.lang)))
-            vocab.add((node, KGO.candidateScore, Literal(round(cand.score, 3), datatype=XSD.decimal)))
-            vocab.add((node, KGO.candidateEvidence, Literal(cand.evidence)))
-            vocab.add((node, KGO.candidateRank, Literal(rank)))
+            node = str(iris.candidate(concept.key, f"{cand.label}@{cand.lang}"))
+            add(c, _KGO.headwordCandidate, _iri(node), vocab)
+            add(node, _RDF.type, _iri(_KGO.HeadwordCandidate), vocab)
+            add(node, _KGO.candidateText, _literal(cand.label, cand.lang), vocab)
+            add(node, _KGO.candidateScore, _decimal(cand.score), vocab)
+            add(node, _KGO.candidateEvidence, _literal(cand.evidence), vocab)
+            add(node, _KGO.candidateRank, _typed(rank), vocab)
 
 
 def _stated_labels(concept: Concept) -> dict[tuple[str, str], URIRef]:
@@ -295,37 +395,39 @@ def _stated_labels(concept: Concept) -> dict[tuple[str, str], URIRef]:
     return out
 
 
-def _add_labels(vocab, iris: IRIs, concept: Concept, c: URIRef, pref: Literal) -> None:
-    pref_xl = iris.label(concept.key, str(pref), pref.language or "")
-    vocab.add((c, SKOSXL.prefLabel, pref_xl))
-    vocab.add((pref_xl, RDF.type, SKOSXL.Label))
-    vocab.add((pref_xl, SKOSXL.literalForm, pref))
-    xl_by_text = {str(pref): pref_xl}
-    seen = {(str(pref), pref.language)}
+def _add_labels(add: _Add, vocab: str, iris: IRIs, concept: Concept, c: str, pref: str) -> None:
+    """pref is the preferred label's N-Triples term."""
+    pref_xl = str(iris.label(concept.key, concept.pref_label, concept.pref_lang or ""))
+    add(c, _SKOSXL.prefLabel, _iri(pref_xl), vocab)
+    add(pref_xl, _RDF.type, _iri(_SKOSXL.Label), vocab)
+    add(pref_xl, _SKOSXL.literalForm, pref, vocab)
+    xl_by_text = {concept.pref_label: pref_xl}
+    seen = {(concept.pref_label, concept.pref_lang or None)}  # (text, language as rdflib keeps it: "" is None)
     for label in concept.labels:
-        literal = Literal(label.text, lang=label.lang)
         if (label.text, label.lang) in seen:
             continue
         seen.add((label.text, label.lang))
+        literal = _literal(label.text, label.lang)
         if label.kind is LabelKind.PREF:
-            vocab.add((c, SKOS.prefLabel, literal))
+            add(c, _SKOS.prefLabel, literal, vocab)
         elif label.kind is LabelKind.READING:
-            vocab.add((c, SKOS.hiddenLabel, literal))
-            vocab.add((c, KGO.reading, literal))
+            add(c, _SKOS.hiddenLabel, literal, vocab)
+            add(c, _KGO.reading, literal, vocab)
         elif label.kind is LabelKind.CANDIDATE:
-            vocab.add((c, KGO.candidateLabel, literal))
+            add(c, _KGO.candidateLabel, literal, vocab)
         else:
-            vocab.add((c, SKOS.altLabel, literal))
+            add(c, _SKOS.altLabel, literal, vocab)
         if label.kind in (LabelKind.ALT, LabelKind.EXPANSION, LabelKind.ABBREVIATION):
-            xl = iris.label(concept.key, label.text, label.lang)
-            vocab.add((c, SKOSXL.altLabel, xl))
-            vocab.add((xl, RDF.type, SKOSXL.Label))
-            vocab.add((xl, SKOSXL.literalForm, literal))
+            xl = str(iris.label(concept.key, label.text, label.lang))
+            add(c, _SKOSXL.altLabel, _iri(xl), vocab)
+            add(xl, _RDF.type, _iri(_SKOSXL.Label), vocab)
+            add(xl, _SKOSXL.literalForm, literal, vocab)
             xl_by_text[label.text] = xl
-    for short_text, long_text in abbreviation_links(str(pref), concept.labels):
+    for short_text, long_text in abbreviation_links(concept.pref_label, concept.labels):
         short = xl_by_text.get(short_text)
         long = xl_by_text.get(long_text, pref_xl)
         if short is not None and short != long:
-            vocab.add((short, RDF.type, KGO.Abbreviation))
-            vocab.add((short, KGO.abbreviationOf, long))
-            vocab.add((short, LEXINFO.termType, LEXINFO.acronym if is_acronym(short_text) else LEXINFO.abbreviation))
+            add(short, _RDF.type, _iri(_KGO.Abbreviation), vocab)
+            add(short, _KGO.abbreviationOf, _iri(long), vocab)
+            add(short, _LEXINFO.termType, _iri(_LEXINFO.acronym if is_acronym(short_text) else _LEXINFO.abbreviation),
+                vocab)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 # UniDic top-level parts of speech that carry meaning for indexing and term candidates.
@@ -52,27 +54,70 @@ def _split_lemma(lemma: str | None, surface: str) -> tuple[str, str]:
     return lemma, ""
 
 
+# One Token per distinct (surface, UniDic feature string): a glossary uses a few thousand words, so
+# reading a token is one dict lookup instead of parsing its feature fields (most of tokenize's own
+# time). Within one text every occurrence is still its own object: callers tell occurrences apart
+# by identity (the genus of a definition vs. the same word elsewhere in it). Bounded: a long-running
+# service sees open-ended text.
+_TOKENS: dict[tuple[str, str], Token] = {}
+_MAX_TOKENS = 500_000
+
+
+def _token(word) -> Token:
+    feature = word.feature
+    surface = word.surface
+    lemma, origin = _split_lemma(getattr(feature, "lemma", None), surface)
+    reading = getattr(feature, "kana", None) or ""
+    if not reading or reading == "*":
+        reading = surface
+    return Token(surface=surface, pos=feature.pos1 or "", pos2=feature.pos2 or "", lemma=lemma, origin=origin,
+                 reading=reading, goshu=getattr(feature, "goshu", None) or "")
+
+
+# Texts whose tokens are kept while a build asks for them (remembered_tokens): the build tokenizes
+# what its index will need while the store loads on other cores, and the index finds them here.
+_REMEMBERED: dict[str, tuple[Token, ...]] | None = None
+
+
+@contextmanager
+def remembered_tokens() -> Iterator[None]:
+    """Within the block, tokenize() keeps every text's tokens and answers a text it has seen from them."""
+    global _REMEMBERED
+    _REMEMBERED = {}
+    try:
+        yield
+    finally:
+        _REMEMBERED = None
+
+
 def tokenize(text: str) -> list[Token]:
     """Split text into UniDic short units."""
+    remembered = _REMEMBERED
+    if remembered is not None:
+        seen = remembered.get(text)
+        if seen is not None:
+            return list(seen)
+    tokens = _tokenize(text)
+    if remembered is not None:
+        remembered[text] = tuple(tokens)
+    return tokens
+
+
+def _tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
+    known = _TOKENS
+    used: set[int] = set()  # ids of the shared Tokens this text has used
     for word in _tagger()(text):
-        feature = word.feature
-        surface = word.surface
-        lemma, origin = _split_lemma(getattr(feature, "lemma", None), surface)
-        reading = getattr(feature, "kana", None) or ""
-        if not reading or reading == "*":
-            reading = surface
-        tokens.append(
-            Token(
-                surface=surface,
-                pos=feature.pos1 or "",
-                pos2=feature.pos2 or "",
-                lemma=lemma,
-                origin=origin,
-                reading=reading,
-                goshu=getattr(feature, "goshu", None) or "",
-            )
-        )
+        key = (word.surface, word.feature_raw)
+        token = known.get(key)
+        if token is None:
+            token = _token(word)
+            if len(known) < _MAX_TOKENS:
+                known[key] = token
+        elif id(token) in used:  # a second occurrence in this text: an object of its own
+            token = Token(token.surface, token.pos, token.pos2, token.lemma, token.origin, token.reading, token.goshu)
+        used.add(id(token))
+        tokens.append(token)
     return tokens
 
 

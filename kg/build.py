@@ -15,13 +15,16 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.profile import named_profile, use_profile
-from ingest.rdf import PREFIXES, IRIs, build_dataset
+from ingest.rdf import PREFIXES, IRIs, write_nquads
+from ingest.tokenize import remembered_tokens, tokenize
 from kg.config import Settings
 from kg.curation import INGESTED, CurationReport, apply_log, own_quads
 from kg.errors import BuildError, IndexNotReady
@@ -29,7 +32,7 @@ from kg.inputs import build_inputs, glossary_paths, stored_documents
 from kg.store import LABEL_TABLE, GraphStore, write_label_table, write_store
 from kg.vocabularies import VocabularyConfig, VocabularyInfo, configured, from_documents, titled, titles_of
 from search.fit_confidence import calibrate_index
-from search.index import CONCEPT_ROWS_QUERY, build_index, concept_docs_from_rows, read_manifest
+from search.index import CONCEPT_ROWS_QUERY, build_index, concept_docs_from_rows, expected_texts, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
     settings.artifacts_dir.mkdir(parents=True, exist_ok=True)
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     tmp = settings.artifacts_dir / f".tmp-{build_id}"
+    memory = ExitStack()
     try:
         if embedder is None:
             from search.embedder import load_embedder
@@ -90,37 +94,43 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             embedder = load_embedder(settings.embedding_model, query_prefix=settings.query_prefix,
                                      document_prefix=settings.document_prefix)
         # Each vocabulary is ingested on its own: concepts never merge across vocabularies.
+        texts: list[str] = []  # what the index will tokenize (search.index.expected_texts)
         report = IngestReport()
-        parts: list[bytes] = []
         built: list[tuple[VocabularyConfig, list[str]]] = []
         profiles: dict[str, dict[str, str]] = {}  # vocabulary id -> the extraction profile it was read with
-        for config, paths in plan:
-            on_step("ingest" if len(plan) == 1 else f"ingest {config.id}")
-            with use_profile(named_profile(config.profile) if config.profile else None) as profile:
-                concepts, part = ingest_paths(paths, progress=lambda docs: progress(docs, "ingest"),
-                                              similarity=definition_similarity(embedder))
-            profiles[config.id] = profile.manifest()
-            if not part.documents:
-                raise BuildError(f"vocabulary {config.id}: no document could be ingested: " + "; ".join(part.errors))
-            _merge_report(report, part)
-            on_step("graph" if len(plan) == 1 else f"graph {config.id}")
-            dataset = build_dataset(concepts, part.documents, base=config.base_iri, title=config.title,
-                                    description=config.description, languages=config.languages,
-                                    document_titles={**titles_of(paths), **config.document_titles},
-                                    previous_iris=previous_concept_iris(settings, config.base_iri))
-            for prefix, ns in PREFIXES.items():
-                dataset.bind(prefix, ns)
-            parts.append(dataset.serialize(format="nquads", encoding="utf-8"))
-            # The in-memory graph (~1 KB a quad) and the concepts are not needed past this point: free them
-            # before the store, index and calibration are built, or a 50k-entry glossary holds GBs to the end.
-            del dataset, concepts
-            gc.collect()  # rdflib's graph and store refer to each other: only the collector frees them
-            built.append((config, [d.name for d in part.documents]))
-        nquads = b"".join(parts)
-        del parts  # one copy of the serialised graph, not two
         tmp.mkdir(parents=True)
-        (tmp / INGESTED).write_bytes(nquads)  # the graph before curation: a curation republishes from it
-        quads = write_store(tmp / "store", nquads)
+        ingested = tmp / INGESTED  # the graph before curation: a curation republishes from it
+        with ingested.open("wb") as out:
+            for config, paths in plan:
+                on_step("ingest" if len(plan) == 1 else f"ingest {config.id}")
+                with use_profile(named_profile(config.profile) if config.profile else None) as profile:
+                    concepts, part = ingest_paths(paths, progress=lambda docs: progress(docs, "ingest"),
+                                                  similarity=definition_similarity(embedder))
+                profiles[config.id] = profile.manifest()
+                if not part.documents:
+                    raise BuildError(f"vocabulary {config.id}: no document could be ingested: "
+                                     + "; ".join(part.errors))
+                _merge_report(report, part)
+                on_step("graph" if len(plan) == 1 else f"graph {config.id}")
+                # Streamed to the file as N-Quads: an in-memory graph of a 50k-entry glossary held GBs.
+                write_nquads(out, concepts, part.documents, base=config.base_iri, title=config.title,
+                             description=config.description, languages=config.languages,
+                             document_titles={**titles_of(paths), **config.document_titles},
+                             previous_iris=previous_concept_iris(settings, config.base_iri))
+                texts += expected_texts(concepts)
+                del concepts  # not needed past this point: free them before the store, index and calibration
+                gc.collect()
+                built.append((config, [d.name for d in part.documents]))
+        nquads: bytes | None = None  # read back only for a remote store
+        # pyoxigraph loads the store on its own threads (without the GIL); meanwhile this thread tokenizes
+        # what the index will ask for (a third of a 50k-entry build's time), kept until the build ends.
+        memory.enter_context(remembered_tokens())
+        with ThreadPoolExecutor(max_workers=1) as loader:
+            loading = loader.submit(write_store, tmp / "store", ingested)
+            for text in texts:
+                tokenize(text)
+            del texts
+            quads = loading.result()
         from kg.external import load_into
 
         default_base = IRIs(plan[0][0].base_iri).base
@@ -128,13 +138,15 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
         quads += sum(v["quads"] for v in vocabularies)
         on_step("curation")  # curator decisions are data: every build re-applies the whole log
         curations = apply_log(tmp / "store", settings, default_base)
-        if curations.applied and settings.store != "embedded":
-            nquads = own_quads(tmp / "store", [v["graph"] for v in vocabularies])  # what the remote store gets
+        if settings.store != "embedded":  # what the remote store gets
+            nquads = (own_quads(tmp / "store", [v["graph"] for v in vocabularies]) if curations.applied
+                      else ingested.read_bytes())
         on_step("index")
         write_label_table(tmp / "store", tmp / LABEL_TABLE)
         store = GraphStore(tmp / "store")
         docs = concept_docs(store)
         index_manifest = build_index(docs, embedder, tmp / "index", progress=lambda it: progress(it, "embed"))
+        memory.close()  # the remembered tokens: calibration asks about other texts
         del store
         on_step("calibrate")
         # The no-answer model is fitted on this artifact's own definitions (search.fit_confidence).
@@ -168,7 +180,7 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             from kg.remote import replace_remote_dataset
 
             on_step("remote store")
-            manifest["remote_store_quads"] = replace_remote_dataset(settings.store, nquads)
+            manifest["remote_store_quads"] = replace_remote_dataset(settings.store, nquads or b"")
         (tmp / "report.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2), encoding="utf-8")
         # The manifest is written last: an artifact without one is never loaded.
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -181,6 +193,8 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        memory.close()
 
 
 def build_plan(settings: Settings, inputs: Sequence[str | os.PathLike] | None

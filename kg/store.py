@@ -145,10 +145,14 @@ class GraphStore:
         return sorted(g.value for g in self._store.named_graphs())
 
 
-def write_store(path: str | os.PathLike, nquads: bytes | Iterable[bytes]) -> int:
-    """Bulk-load N-Quads into a new store directory and flush it; returns the quad count."""
+def write_store(path: str | os.PathLike, nquads: bytes | Iterable[bytes] | Path) -> int:
+    """Bulk-load N-Quads (bytes, or a file read by pyoxigraph itself) into a new store directory and flush it;
+    returns the quad count."""
     store = ox.Store(str(path))
-    store.bulk_load(nquads if isinstance(nquads, bytes) else b"".join(nquads), format=ox.RdfFormat.N_QUADS)
+    if isinstance(nquads, Path):
+        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    else:
+        store.bulk_load(nquads if isinstance(nquads, bytes) else b"".join(nquads), format=ox.RdfFormat.N_QUADS)
     store.flush()
     store.optimize()
     count = len(store)

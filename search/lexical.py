@@ -5,14 +5,16 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import operator
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ingest.terms import label_key
 from ingest.tokenize import CONTENT_POS, tokenize
 from search.normalize import loose_key, normalize
 from search.sudachi import normalized_text, normalized_word
@@ -31,23 +33,39 @@ class LabelHit:
 def analyze(text: str) -> list[str]:
     """BM25 terms: content-word lemmas, NFKC-lowercased, plus English origins of loanwords, plus
     Sudachi's spelling where it differs (稼動 also counts as 稼働), so variant spellings meet."""
-    terms = []
+    terms: list[str] = []
     for token in tokenize(text):
         if token.pos in CONTENT_POS:
-            lemma = unicodedata.normalize("NFKC", token.lemma).lower()
-            terms.append(lemma)
-            if token.origin:
-                terms.append(token.origin.lower())
-            if _LATIN_WORD.match(lemma):
-                # English labels and definitions are indexed as English: "calls" and "call", "handling"
-                # and "handle" share a term. Sudachi would make a loanword of it ("Customer" -> カスタマー).
-                if (stem := english_stem(lemma)) != lemma:
-                    terms.append(stem)
-                continue
-            variant = normalized_word(token.surface)
-            if variant is not None and (variant := unicodedata.normalize("NFKC", variant).lower()) != lemma:
-                terms.append(variant)
+            key = (token.lemma, token.origin, token.surface)
+            found = _TERMS.get(key)
+            if found is None:
+                found = _word_terms(*key)
+                if len(_TERMS) < _MAX_TERMS:
+                    _TERMS[key] = found
+            terms.extend(found)
     return terms
+
+
+# A word's terms, worked out once per build (an index analyses millions of words, a few thousand distinct).
+_TERMS: dict[tuple[str, str, str], tuple[str, ...]] = {}
+_MAX_TERMS = 500_000
+
+
+def _word_terms(lemma: str, origin: str, surface: str) -> tuple[str, ...]:
+    lemma = unicodedata.normalize("NFKC", lemma).lower()
+    terms = [lemma]
+    if origin:
+        terms.append(origin.lower())
+    if _LATIN_WORD.match(lemma):
+        # English labels and definitions are indexed as English: "calls" and "call", "handling"
+        # and "handle" share a term. Sudachi would make a loanword of it ("Customer" -> カスタマー).
+        if (stem := english_stem(lemma)) != lemma:
+            terms.append(stem)
+        return tuple(terms)
+    variant = normalized_word(surface)
+    if variant is not None and (variant := unicodedata.normalize("NFKC", variant).lower()) != lemma:
+        terms.append(variant)
+    return tuple(terms)
 
 
 _LATIN_WORD = re.compile(r"^[a-z][a-z'\-]*$")
@@ -80,10 +98,9 @@ def reading_key(text: str) -> str:
 
 def _char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3)) -> dict[str, int]:
     text = normalize(text)
-    grams: dict[str, int] = defaultdict(int)
+    grams: Counter[str] = Counter()  # counted in C; keys in first-seen order, as the index needs
     for n in sizes:
-        for i in range(len(text) - n + 1):
-            grams[text[i : i + n]] += 1
+        grams.update(text[i : i + n] for i in range(len(text) - n + 1))
     return grams
 
 
@@ -154,22 +171,34 @@ class CharNgramIndex:
         texts = texts or []
         self.size = len(texts)
         doc_grams = [_char_ngrams(t) for t in texts]
-        df: dict[str, int] = defaultdict(int)
+        df: Counter[str] = Counter()  # grams in first-seen order: the order of the postings' terms
         for grams in doc_grams:
-            for g in grams:
-                df[g] += 1
+            df.update(grams.keys())
         n = max(1, len(texts))
-        idf = {g: math.log((1 + n) / (1 + c)) + 1 for g, c in df.items()}
-        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
-        for i, grams in enumerate(doc_grams):
-            weights = {g: (1 + math.log(c)) * idf[g] for g, c in grams.items()}
-            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-            for g, w in weights.items():
-                docs, values = postings[g]
-                docs.append(i)
-                values.append(w / norm)
-        self.postings = Postings.from_lists(postings)
-        self.idf_values = np.asarray([idf[g] for g in self.postings.terms], dtype=np.float64)
+        idf = [math.log((1 + n) / (1 + c)) + 1 for c in df.values()]
+        term_id = {g: i for i, g in enumerate(df)}
+        # A 50k-entry glossary has ~10M (document, gram) pairs: they are gathered in flat lists and
+        # sorted by gram into postings with numpy. The weights are the same Python floats as ever,
+        # summed in the same order, so the saved index does not change.
+        tf = [0.0, *(1 + math.log(c) for c in range(1, 1 + max((max(g.values(), default=0) for g in doc_grams),
+                                                                   default=0)))]
+        ids: list[int] = []
+        weights: list[float] = []
+        norms: list[float] = []
+        for grams in doc_grams:
+            doc_ids = list(map(term_id.__getitem__, grams))
+            doc_weights = [tf[c] * idf[t] for t, c in zip(doc_ids, grams.values(), strict=True)]
+            norms.append(math.sqrt(sum(map(operator.mul, doc_weights, doc_weights))) or 1.0)
+            ids.extend(doc_ids)
+            weights.extend(doc_weights)
+        counts = np.fromiter((len(g) for g in doc_grams), dtype=np.int64, count=len(doc_grams))
+        values = np.asarray(weights, dtype=np.float64) / np.repeat(np.asarray(norms, dtype=np.float64), counts)
+        order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")  # by gram, documents in order
+        offsets = np.zeros(len(term_id) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(np.asarray(ids, dtype=np.int64), minlength=len(term_id)), out=offsets[1:])
+        docs = np.repeat(np.arange(len(doc_grams), dtype=np.int32), counts)[order]
+        self.postings = Postings(list(term_id), offsets, docs, values[order].astype(np.float32))
+        self.idf_values = np.asarray(idf, dtype=np.float64)
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {**self.postings.arrays("ngram"), "ngram_idf": self.idf_values, "ngram_size": np.asarray(self.size)}
@@ -268,15 +297,18 @@ class LabelIndex:
         self.prefix_keys: list[tuple[str, int, str, int]] = []  # (key, doc, label, rank)
 
     def add(self, doc: int, label: str, rank: int) -> None:
-        keys = {loose_key(label)}
+        # variant_key and reading_key of the label, sharing its normalised form (a build adds 100k labels).
+        normal = normalize(label)
+        own = label_key(normal)
+        keys = {own}
         if rank in (PREF, ALT):  # hidden labels and readings are spellings already
-            keys.add(variant_key(label))
+            keys.add(loose_key(normalized_text(normal)))
         if rank != READING and re.search(r"[\u4e00-\u9fff]", label):
-            keys.add(reading_key(label))
+            keys.add(loose_key("".join(token.reading for token in tokenize(normal))))
         for key in keys:
             if key and all(h.doc != doc or h.rank > rank for h in self.by_key[key]):
-                self.by_key[key].append(LabelHit(doc, label, rank if key == loose_key(label) else READING))
-                self.prefix_keys.append((key, doc, label, rank if key == loose_key(label) else READING))
+                self.by_key[key].append(LabelHit(doc, label, rank if key == own else READING))
+                self.prefix_keys.append((key, doc, label, rank if key == own else READING))
 
     def freeze(self) -> None:
         self.prefix_keys.sort()
