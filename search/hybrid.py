@@ -39,6 +39,10 @@ TRANSLATED_WORDS = 8  # Japanese words of a translated question given to BM25, n
 # Translations kept per English phrase, of those the glossary writes: one, since a second, rarer
 # sense gets the higher idf and outweighs the sense meant (measured: no gain from two).
 FORMS_PER_PHRASE = 1
+# English questions of at most this many words are also tried as katakana loanwords (e2k). A longer
+# one describes the term rather than naming it: its katakana rendering matches no label and costs
+# about 25 ms a word (300 ms for a typical description).
+LOANWORD_WORDS = 4
 # 「チャーンレートの逆にあたる指標」 asks for the antonym of a named concept.
 OPPOSITE_OF = re.compile(r"^(?P<term>.+?)の(?:逆|反対|対義語|反対語)|"
                          r"^(?:the\s+)?(?:opposite|antonym)\s+of\s+(?:an?\s+|the\s+)?(?P<en>.+)$", re.IGNORECASE)
@@ -153,7 +157,7 @@ class Searcher:
                 hits = self.index.labels.lookup(form)
                 if hits:
                     break
-        if not hits and is_english_phrase(text):
+        if not hits and is_english_phrase(text) and len(text.split()) <= LOANWORD_WORDS:
             hits = self.index.labels.lookup(to_katakana(text))
         return hits
 
@@ -230,7 +234,8 @@ class Searcher:
                         seen.add(doc)
                         hits.append(self._hit(doc, label_hit.label, "antonym", 0.9, {"antonym": 1.0}, threshold))
         variants = [(query, 1.0)]
-        if is_english_phrase(query):
+        loanword = is_english_phrase(query) and len(query.split()) <= LOANWORD_WORDS
+        if loanword:
             # English words for katakana loanwords: 「escalation」 -> エスカレーション.
             variants.append((to_katakana(query), 0.92))
         label_variants = [(variant, weight, False) for variant, weight in variants]
@@ -238,7 +243,7 @@ class Searcher:
         if translation is not None:
             # JMdict: 「customer satisfaction」 -> 顧客満足, 顧客満足度 as labels; its words feed the text signals.
             label_variants += [(form, TRANSLATED_LABEL, False) for form, _weight in translation.labels]
-        if is_english_phrase(query) and (stem := stemmed(query)) != query.strip().lower():
+        if loanword and (stem := stemmed(query)) != query.strip().lower():
             # 「upselling」: the loanword is the stem's (アップセル); asked only if nothing else is a label.
             label_variants.append((to_katakana(stem), 0.88, True))
         for variant, weight, fallback in label_variants:

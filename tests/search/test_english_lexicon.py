@@ -78,3 +78,20 @@ def test_an_english_word_takes_the_sense_the_glossary_writes(lexicon):
     assert written == ["コール"]
     hits = searcher.suggest("abandoned calls", limit=3, include_unconfident=True)
     assert hits[0].pref_label != "訪問販売" and {"放棄コール", "応答率"} == {h.pref_label for h in hits[:2]}
+
+
+def test_only_a_short_english_question_is_tried_as_a_katakana_loanword(monkeypatch):
+    """A description is not a loanword: transliterating it costs ~25 ms a word and matches no label."""
+    import search.hybrid
+    from search.hybrid import Searcher
+    from search.index import ConceptDoc, ConceptIndex
+
+    asked: list[str] = []
+    monkeypatch.setattr(search.hybrid, "to_katakana", lambda text: asked.append(text) or "エスカレーション")
+    docs = [ConceptDoc("urn:a", {"ja": "エスカレーション"}, definitions=["上位の担当者に対応を引き継ぐこと。"])]
+    searcher = Searcher(ConceptIndex(docs, None, None))
+    assert searcher.suggest("escalation")[0].pref_label == "エスカレーション"
+    assert asked == ["escalation"]
+    asked.clear()
+    searcher.suggest("handing a difficult call over to a more senior colleague", include_unconfident=True)
+    assert asked == []
