@@ -78,6 +78,18 @@ def _japanese_then_english(text: str) -> list[str]:
     return [m["ja"], m["en"]] if m and not re.search(r"[A-Za-z]", m["ja"]) else [text]
 
 
+_KATAKANA = re.compile(r"^[\u30a1-\u30faー・]+$")
+
+
+def _spells_out(names: list[str], inner: str) -> bool:
+    """「API（エーピーアイ）」, 「SaaS（サース）」: katakana after an acronym, about as long as its letters
+    said aloud, is how it is read (「CS（カスタマーサティスファクション）」 is a name: far longer)."""
+    if len(names) != 1 or not is_acronym(names[0]) or not _KATAKANA.match(inner):
+        return False
+    letters = sum(1 for ch in names[0] if ch.isalnum())
+    return len(inner.replace("ー", "").replace("・", "")) <= 3 * letters
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedName:
     pref: str
@@ -103,7 +115,7 @@ def parse_name(raw: str) -> ParsedName | None:
     outer_parts = _split_alternatives(outer)
     pieces = outer_parts + inner_parts
     acronyms = [p for p in pieces if is_acronym(p)]
-    readings = [p for p in inner_parts if HIRAGANA.match(p)]
+    readings = [p for p in inner_parts if HIRAGANA.match(p) or _spells_out(outer_parts, p)]
     names = [p for p in pieces if p not in acronyms and p not in readings]
     if not names and not acronyms:
         return None

@@ -10,8 +10,8 @@ reading lines and rules between entries (md_bold_reading_line.md, md_headings_ru
 glossaries (rst_glossary.rst, adoc_labelled_list.adoc), MkDocs abbreviations (md_abbreviations.md),
 a saved page's sidebar (html_page_chrome.html), see-also entries (md_cross_reference.md) and
 headwords that give variants or an English name (md_label_variants.md), <br> in table cells
-(md_table_cell_breaks.md, html_table_cell_breaks.html) and a TSV export with a title and section rows
-(tsv_title_sections.tsv)."""
+(md_table_cell_breaks.md, html_table_cell_breaks.html), a TSV export with a title and section rows
+(tsv_title_sections.tsv) and an open-data page with a <section> per term (html_term_sections.html)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,7 @@ def inspect(path: Path, entries: int = 3) -> dict:
     ("md_table_cell_breaks.md", "markdown", "md-table", "プルリクエスト", 4),
     ("html_table_cell_breaks.html", "html", "html-table", "イシュー", 3),
     ("tsv_title_sections.tsv", "delimited", "tsv-noheader", "アジャイル", 4),
+    ("html_term_sections.html", "html", "html-heading", "API", 3),
 ])
 def test_each_layout_family_is_read_by_its_reader(name, reader, layout, first, count):
     report = inspect(SNIPPETS / name)
@@ -279,3 +280,9 @@ def test_a_delimited_files_title_and_section_rows_do_not_hide_its_table():
     # 「IT用語集（抜粋）」 and 「【あ行】」 rows have no tab: they are not badly formed records (3 of 7 rows).
     assert _spans(SNIPPETS / "tsv_title_sections.tsv") == [
         ("アジャイル", 4, 4, 4), ("アルゴリズム", 5, 5, 5), ("キャッシュ", 8, 8, 8), ("クラウド", 9, 9, 9)]
+
+
+def test_katakana_after_an_acronym_is_how_it_is_read():
+    # 「API（エーピーアイ）」: the katakana spells the acronym out; it does not replace it as the name.
+    first = inspect(SNIPPETS / "html_term_sections.html", 1)["entries"][0]
+    assert (first["pref_label"], first["other_labels"]) == ("API", ["エーピーアイ@ja (reading)"])
