@@ -432,10 +432,14 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
         for n, block in enumerate(found):
             if block.kind != "heading":
                 continue
-            if block.level < term_level or n not in bodies or not term_level:
+            # A shallower heading over a definition part of its own (`### YAML` then `**定義**: …` in a
+            # glossary whose other terms are ####) is a term too: a section heading does not define.
+            defines = n in bodies and any((part := _part(found[k], labels)) and part_role(part.label) == "definition"
+                                          for k in bodies[n])
+            if (block.level < term_level and not defines) or n not in bodies or not term_level:
                 current = block.text if not is_kana_row(block.text) else current
                 continue
-            if block.level >= term_level:
+            if block.level >= term_level or defines:
                 pieces = [(found[k].text, found[k].start, found[k].end) for k in bodies[n]]
                 if contrast := contrasted_terms(block.text):
                     out.extend((entry, [n, *bodies[n]]) for entry in
@@ -445,8 +449,14 @@ def _read(doc: Document) -> tuple[Reading, Detection]:
                 if parts:
                     unlabelled = [Part("", found[k].text, found[k].start, found[k].end) for k in bodies[n]
                                   if not _part(found[k], labels)]
-                    out.append((fielded_entry(doc.name, block.text, block.start, parts, unlabelled,
-                                              sections[n] or current, "md-fields"), [n, *bodies[n]]))
+                    fielded = fielded_entry(doc.name, block.text, block.start, parts, unlabelled,
+                                            sections[n] or current, "md-fields")
+                    # A code sample after the parts (**例**: then a fence) is the entry's too: it widens
+                    # the span, as under a plain heading, not the text.
+                    tail = [b for a, b in link_lines.get(n, []) if fielded and a > fielded.span.line_end]
+                    if fielded and tail:
+                        fielded = replace(fielded, span=SourceSpan(doc.name, fielded.span.line_start, max(tail)))
+                    out.append((fielded, [n, *bodies[n]]))
                     continue
                 entry = _entry(doc, block.text, block.start, pieces, sections[n] or current, "md-heading",
                                link_lines.get(n, []))
