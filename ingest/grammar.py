@@ -52,7 +52,8 @@ _QUOTED = re.compile(r"[「『]([^「」『』]+)")
 # A slash is no list separator: 「SSL/TLS 暗号化」 is one title, 「入力/出力」 one name.
 _LIST_SPLIT = re.compile(r"\s*(?:[、,，;；]|(?<![\u30a1-\u30fa])・|・(?![\u30a1-\u30fa])|および|及び|または|又は|"
                          r"もしくは|(?<=[^\u3041-\u3096\s])や(?=[^\u3041-\u3096\s]))\s*")
-_LIST_TAIL = re.compile(r"\s*(?:など|等|を参照|も参照|参照|の項|などがある|がある|が挙げられる|です|である)?[。.\s]*$")
+# 「A、Bについても参照」: について marks the topic of the page to see, not part of the name.
+_LIST_TAIL = re.compile(r"\s*(?:など|等|について|を参照|も参照|参照|の項|などがある|がある|が挙げられる|です|である)?[。.\s]*$")
 _HIRAGANA = re.compile(r"[\u3041-\u3096]")
 # An enumerated item that opens with its name: 「キーワード引数: …」「ロ　審査基準（…）」「b) 位置引数 (…)」.
 _ITEM = re.compile(rf"(?:^|[イロハニホヘトチリヌルヲ]\u3000|(?<![A-Za-z])[a-z][)）]|[0-9０-９]+[.)）．])[\s\u3000]*"
@@ -332,6 +333,20 @@ def _spelled_out(target: str, self_names: tuple[str, ...]) -> bool:
         is_acronym(n) and spells(n, target) for n in self_names)
 
 
+# A bracket opened right after a name glosses that name: 「一意の ID（別名「SHA」）」 says SHA is another
+# name of the ID, not of the entry.
+_GLOSSED = re.compile(rf"(?P<noun>[{_NAME_CHARS}・\-]+)\s*[（(]\s*$")
+
+
+def _glosses_another(before: str, self_names: tuple[str, ...]) -> bool:
+    """Whether a statement starting after `before` sits in a bracket glossing a name other than the entry's."""
+    glossed = _GLOSSED.search(before)
+    if glossed is None or not self_names:
+        return False
+    noun = glossed["noun"]
+    return not any(name and (name in noun or noun in name) for name in self_names)
+
+
 def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) -> list[CueMatch]:
     """Every cue match in the text, earlier cues first; a span one cue used is not reused.
 
@@ -350,6 +365,8 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
             if any(a <= m.start() < b or a < m.end() <= b for a, b in claimed) or _NEGATED.match(text, m.end()):
                 continue
             if cue.topic and _other_topic(text[:m.start()], self_names):
+                continue
+            if _glosses_another(text[:m.start()], self_names):
                 continue
             groups = {k: v for k, v in m.groupdict().items() if v}
             short = clean_label(groups["short"]) if "short" in groups else None

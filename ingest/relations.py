@@ -23,6 +23,9 @@ FIELD_RELATIONS = {
     "antonyms": RelationKind.ANTONYM,
     "broader": RelationKind.BROADER,
 }
+# A path: rooted (~/, ./, /), two slashes deep, or ending in a file extension; or a URL. Not 「入力/出力」.
+_PATH = re.compile(r"(?:~|\.{1,2})?/[\w.\-/*]+|[\w.\-]+(?:/[\w.\-*]+){2,}/?|[\w.\-]+(?:/[\w.\-*]+)*/[\w\-*]+\.[a-z0-9]{1,5}"
+                   r"|[a-z][a-z0-9+.\-]*://\S+")
 _FIELD_SPLIT = re.compile(r"\s*(?:[、,，;；]|(?<![\u30a1-\u30fa])・|・(?![\u30a1-\u30fa])|／|/)\s*")
 
 
@@ -112,9 +115,14 @@ def relations_from_fields(entry: Entry) -> list[Relation]:
         kind = FIELD_RELATIONS.get(role)
         if kind is None:
             continue
-        parts = _FIELD_SPLIT.split(value)
+        # A file path or an address in the cell (~/.ssh/id_rsa, https://…) names no term.
+        items = re.split(r"\s*[、,，;；]\s*", value)
+        named = [v for v in items if not _PATH.fullmatch(v.strip("`"))]
+        parts = _FIELD_SPLIT.split(value if len(named) == len(items) else "、".join(named)) if named else []
         for part in parts:
             target = clean_label(re.sub(r"^[→⇒⇔↔]\s*", "", part))
+            # 「GUI (Graphical User Interface)」: the cell names GUI; the bracket glosses it.
+            target = re.sub(r"\s*[(（][^()（）]+[)）]$", "", target) or target
             if target and target != entry.headword:
                 out.append(Relation(kind, target, f"{role}: {value}", f"field-{role}", span, 0.95))
     return out

@@ -115,3 +115,20 @@ def test_an_expansion_spells_its_acronym():
     assert spells("OWASP", "The Open Worldwide Application Security Project")
     assert not spells("TLS", "Transport Layer Security Protocol")  # a word left over
     assert not spells("DPR", "the ratio")
+
+
+def test_a_statement_in_a_bracket_glossing_another_name_is_about_that_name():
+    # 「一意の ID（別名「…」）」: the other name belongs to the ID, not to the entry being defined.
+    text = "変更を記録すると、一意の ID（別名「指紋」または「ダイジェスト」）が作られる。"
+    assert not extract_relations(entry(text, "変更履歴"), named_profile("default"))
+    # The entry's own name glossed in the bracket still speaks of the entry.
+    got = {(r.kind.value, r.target) for r in extract_relations(entry("SaaS（別名「サービス型ソフト」）は広く使われる。", "SaaS"),
+                                                                  named_profile("default"))}
+    assert ("synonym", "サービス型ソフト") in got
+
+
+def test_column_fields_name_terms_not_paths_or_glosses():
+    fields = (("related", "~/.config/app.toml, 設定ファイル"), ("antonyms", "オフライン (offline)"),
+              ("related", "入力/出力"))
+    got = {(r.kind.value, r.target) for r in extract_relations(entry("定義。", "オンライン", fields))}
+    assert got == {("related", "設定ファイル"), ("antonym", "オフライン"), ("related", "入力"), ("related", "出力")}
