@@ -36,3 +36,12 @@ def test_terms_at_two_heading_levels_with_labelled_parts():
     jan = next(e for e in report["entries"] if e["headword"].startswith("JAN"))
     # A field value's bracketed gloss is not part of the name it gives.
     assert any(r.startswith("antonym → 社内コード ") for r in jan["relations"])
+
+
+def test_a_two_letter_latin_header_name_is_a_whole_word():
+    # A struct's field list (`Env`: 環境変数名) under a term is no English name of the term: "en" names
+    # the English column only as a whole word, while Japanese names still match inside a longer header.
+    from ingest.readers.columns import header_role
+
+    assert header_role("Env") is None
+    assert (header_role("EN"), header_role("English (US)"), header_role("英語表記")) == ("english", "english", "english")
