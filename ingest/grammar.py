@@ -53,7 +53,8 @@ _QUOTED = re.compile(r"[「『]([^「」『』]+)")
 _LIST_SPLIT = re.compile(r"\s*(?:[、,，;；]|(?<![\u30a1-\u30fa])・|・(?![\u30a1-\u30fa])|および|及び|または|又は|"
                          r"もしくは|(?<=[^\u3041-\u3096\s])や(?=[^\u3041-\u3096\s]))\s*")
 # 「A、Bについても参照」: について marks the topic of the page to see, not part of the name.
-_LIST_TAIL = re.compile(r"\s*(?:など|等|について|を参照|も参照|参照|の項|などがある|がある|が挙げられる|です|である)?[。.\s]*$")
+_LIST_TAIL = re.compile(r"\s*(?:など|等|について|を参照|も参照|参照|の項|などがある|がある|が挙げられる|です|である)?"
+                        r"[。.\s]*$")
 _HIRAGANA = re.compile(r"[\u3041-\u3096]")
 # An enumerated item that opens with its name: 「キーワード引数: …」「ロ　審査基準（…）」「b) 位置引数 (…)」.
 _ITEM = re.compile(rf"(?:^|[イロハニホヘトチリヌルヲ]\u3000|(?<![A-Za-z])[a-z][)）]|[0-9０-９]+[.)）．])[\s\u3000]*"

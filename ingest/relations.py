@@ -24,8 +24,8 @@ FIELD_RELATIONS = {
     "broader": RelationKind.BROADER,
 }
 # A path: rooted (~/, ./, /), two slashes deep, or ending in a file extension; or a URL. Not 「入力/出力」.
-_PATH = re.compile(r"(?:~|\.{1,2})?/[\w.\-/*]+|[\w.\-]+(?:/[\w.\-*]+){2,}/?|[\w.\-]+(?:/[\w.\-*]+)*/[\w\-*]+\.[a-z0-9]{1,5}"
-                   r"|[a-z][a-z0-9+.\-]*://\S+")
+_PATH = re.compile(r"(?:~|\.{1,2})?/[\w.\-/*]+|[\w.\-]+(?:/[\w.\-*]+){2,}/?"
+                   r"|[\w.\-]+(?:/[\w.\-*]+)*/[\w\-*]+\.[a-z0-9]{1,5}|[a-z][a-z0-9+.\-]*://\S+")
 _FIELD_SPLIT = re.compile(r"\s*(?:[、,，;；]|(?<![\u30a1-\u30fa])・|・(?![\u30a1-\u30fa])|／|/)\s*")
 
 

@@ -63,8 +63,8 @@ def header_role(header: str) -> str | None:
             return role
     for role, names in HEADER_ROLES:  # 「用語（日本語）」, 「定義・説明」, 「Term (JA)」, 「推奨されない同義語」
         # A two-letter Latin name only as a whole word: 「Env」 is no English column.
-        if any(len(_norm(n)) >= (3 if _norm(n).isascii() else 2) and (key.startswith(_norm(n)) or key.endswith(_norm(n)))
-               for n in names):
+        if any(len(_norm(n)) >= (3 if _norm(n).isascii() else 2)
+               and (key.startswith(_norm(n)) or key.endswith(_norm(n))) for n in names):
             return role
     return None
 
