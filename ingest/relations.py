@@ -22,6 +22,7 @@ FIELD_RELATIONS = {
     "related": RelationKind.RELATED,
     "antonyms": RelationKind.ANTONYM,
     "broader": RelationKind.BROADER,
+    "expansion": RelationKind.ABBREVIATION,  # the long form the entry's own name abbreviates (正式名称)
 }
 # A path: rooted (~/, ./, /), two slashes deep, or ending in a file extension; or a URL. Not 「入力/出力」.
 _PATH = re.compile(r"(?:~|\.{1,2})?/[\w.\-/*]+|[\w.\-]+(?:/[\w.\-*]+){2,}/?"
@@ -124,7 +125,9 @@ def relations_from_fields(entry: Entry) -> list[Relation]:
             # 「GUI (Graphical User Interface)」: the cell names GUI; the bracket glosses it.
             target = re.sub(r"\s*[(（][^()（）]+[)）]$", "", target) or target
             if target and target != entry.headword:
-                out.append(Relation(kind, target, f"{role}: {value}", f"field-{role}", span, 0.95))
+                # The entry's name is the short form of an expansion field's value (":long" says so).
+                pattern = f"field-{role}" + (":long" if role == "expansion" else "")
+                out.append(Relation(kind, target, f"{role}: {value}", pattern, span, 0.95))
     return out
 
 

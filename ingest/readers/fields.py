@@ -102,12 +102,15 @@ def fielded_entry(doc: str, head: str, head_line: int, parts: Sequence[Part], un
         by_role.setdefault(part_role(part.label), []).append(part)
     defining = by_role.get("definition", []) or by_role.get("note", []) or list(unlabelled)
     definition = join_lines([line for p in defining for line in p.text.split("\n") if line.strip()])
-    names = [p.text for role in ("english", "translation", "expansion") for p in by_role.get(role, [])]
+    names = [p.text for role in ("english", "translation") for p in by_role.get(role, [])]
     readings = [p.text for p in by_role.get("reading", [])]
-    if not head.strip() or not (definition or names):
+    if not head.strip() or not (definition or names or by_role.get("expansion")):
         return None
     fields = tuple((role, part.text) for role in sorted(RELATION_ROLES) for part in by_role.get(role, [])
                    if role != "category")
+    # A full name (正式名称: Row Level Security) is what the heading abbreviates; the heading stays the
+    # glossary's name for the term, as in a 略語 column.
+    fields += tuple(("expansion", part.text) for part in by_role.get("expansion", []))
     category = by_role["category"][0].text if by_role.get("category") else section
     everything = [*parts, *unlabelled]
     start = min((p.start for p in defining), default=min(p.start for p in everything))

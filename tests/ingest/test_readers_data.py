@@ -97,8 +97,20 @@ def test_a_heading_per_term_with_labelled_parts():
     assert "related → 受注" in " ".join(allocation["relations"])
     assert "src/orders" not in by_label["受注"]["definition"]
     assert "synonym → 出庫指示" in " ".join(by_label["出荷指示"]["relations"])
-    # 正式名称 gives the long form of an abbreviation heading.
-    assert "SKU@en (abbreviation)" in by_label["Stock Keeping Unit"]["other_labels"]
+    # 正式名称 gives the long form of an abbreviation heading, which stays the glossary's name for it.
+    assert "abbreviation → Stock Keeping Unit" in " ".join(by_label["SKU"]["relations"])
+
+
+def test_a_full_name_part_is_an_expansion_label_of_its_heading(tmp_path):
+    env = {"KG_DATA_DIR": str(tmp_path)}
+    built = CliRunner().invoke(main, ["build", str(SNIPPETS / "md_field_parts.md")], env=env)
+    assert built.exit_code == 0, built.output
+    out = tmp_path / "g.nt"
+    assert CliRunner().invoke(main, ["export", "--format", "nt", "-o", str(out)], env=env).exit_code == 0
+    graph = Graph()
+    graph.parse(out, format="nt")
+    concept = {str(label): c for c, label in graph.subject_objects(SKOS.prefLabel)}
+    assert Literal("Stock Keeping Unit", lang="en") in set(graph.objects(concept["SKU"], SKOS.altLabel))
 
 
 def test_html_headings_with_labelled_parts():
