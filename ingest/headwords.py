@@ -223,7 +223,7 @@ def subject_mentions(definition: str, topics: Sequence[str] = ()) -> list[tuple[
     Each name comes with whether it opens its sentence (the strongest position for a topic).
     """
     stop = _mention_stop()
-    rest = definition.split("。", 1)[1] if "。" in definition else ""
+    rest = _after_first_sentence(definition)
     text = "。" + rest
     out = []
     for m in MENTION.finditer(text):
@@ -237,6 +237,17 @@ def subject_mentions(definition: str, topics: Sequence[str] = ()) -> list[tuple[
                    or re.search(f"。(?:{lead}適切な|[^。、]{{0,6}}、)$", before) is not None)
         out.append((name, opening))
     return out
+
+
+# 「…確認を行なうこと不満点がある場合も、…」: the nominaliser こと runs straight into a noun only
+# where a sentence ended and its 。 was dropped (こと自体, こと等 excepted).
+_DROPPED_STOP = re.compile(r"こと(?=[\u30a0-\u30ff\u4e00-\u9fff])(?!自体|等|全般|全体)")
+
+
+def _after_first_sentence(definition: str) -> str:
+    """The definition after its first sentence, which ends at 。 or at a こと whose 。 was dropped."""
+    ends = [m.end() for m in (re.search("。", definition), _DROPPED_STOP.search(definition)) if m]
+    return definition[min(ends):] if ends else ""
 
 
 @dataclass

@@ -62,6 +62,7 @@ class LexiconCandidate:
     label: str
     score: float
     evidence: str
+    gloss: str = ""  # the English gloss a gloss match was found by; empty for compounds and corpus words
 
 
 _ENGLISH_WORD = re.compile(r"[a-z][a-z'\-]*")
@@ -180,10 +181,21 @@ class ReverseDictionary:
             cosines = self.similarity([definition], [c.label for c in ranked])[0]
             ranked = [
                 LexiconCandidate(c.label, min(LEXICON_CEILING, c.score + 0.15 * max(0.0, float(cos) - 0.3)),
-                                 f"{c.evidence}; cos {float(cos):.2f}")
+                                 f"{c.evidence}; cos {float(cos):.2f}", c.gloss)
                 for c, cos in zip(ranked, cosines, strict=True)
             ]
             ranked.sort(key=lambda c: -c.score)
+        # Dictionary entries that share the gloss a match was found by are synonyms of one another
+        # (販売促進, 販売推進, セールスプロモーション: "sales promotion"): the best of them stands for
+        # the meaning, and the places left go to other meanings.
+        seen_glosses: set[str] = set()
+        distinct = []
+        for c in ranked:
+            if c.gloss and c.gloss in seen_glosses:
+                continue
+            seen_glosses.add(c.gloss)
+            distinct.append(c)
+        ranked = distinct
         half = [c for c in ranked if c.evidence.startswith("compound")][: limit // 2]
         rest = [c for c in ranked if c not in half][: limit - len(half)]
         return sorted([*half, *rest], key=lambda c: -c.score)
@@ -242,7 +254,7 @@ class ReverseDictionary:
         if not bag:
             return []
         rows = self.jmdict.glosses_with_words(sorted(bag, key=lambda w: -bag[w][0])[:30], limit=2500)
-        best: dict[int, tuple[float, str]] = {}
+        best: dict[int, tuple[float, str, str]] = {}  # entry id -> (score, gloss, evidence)
         for entry_id, sense, gloss in rows:
             words = _english_words(gloss)
             if not words or len(words) > 4:
@@ -258,8 +270,8 @@ class ReverseDictionary:
             breadth = 1.0 if len(sources) >= 2 else 0.45
             rarity = sum(self._rarity(w) for w in covered) / len(covered)
             score = coverage * rarity * breadth * (0.6 + 0.4 * salience) * (1.0 if sense == 0 else 0.8)
-            if score > best.get(entry_id, (0.0, ""))[0]:
-                best[entry_id] = (score, f"jmdict: \"{gloss}\" ← {'、'.join(sources)}")
+            if score > best.get(entry_id, (0.0, "", ""))[0]:
+                best[entry_id] = (score, gloss, f"jmdict: \"{gloss}\" ← {'、'.join(sources)}")
         top = sorted(best, key=lambda i: -best[i][0])[:200]
         entries = self.jmdict.entries_by_id(top)
         out = []
@@ -271,11 +283,11 @@ class ReverseDictionary:
                 or next((f for f in entry.kanji if KANJI_COMPOUND.match(f)), None)
             if label is None or label in first:
                 continue  # a definition does not use its own term in its first sentence
-            score, evidence = best[entry_id]
+            score, gloss, evidence = best[entry_id]
             # Frequent everyday words (news1, ichi1) are rarely the term a glossary defines.
             common = min(1.0, priority_rank(entry.priority) / 4)
             score = GLOSS_BASE + 0.45 * score - 0.08 * common + (0.04 if len(entry.senses) == 1 else 0.0)
-            out.append(LexiconCandidate(label, round(score, 3), evidence))
+            out.append(LexiconCandidate(label, round(score, 3), evidence, normalise_gloss(gloss)))
         return out
 
 

@@ -140,3 +140,26 @@ def test_a_loanword_joined_to_a_short_synonym_of_the_genus(lexicon):
     # 「…エスカレーションを行った割合」: a katakana word with a one-kanji head is longer than a kanji compound.
     found = _labels(lexicon.candidates("応答数に対して、エスカレーションを行った割合のこと。", limit=10))
     assert "エスカレーション率" in found
+
+
+@needs_jmdict
+def test_dictionary_synonyms_found_by_one_gloss_take_one_place(lexicon):
+    # 販促, 販売促進, 販売推進 and セールスプロモーション all gloss "sales promotion": one of them stands
+    # for the meaning, so the places left go to other meanings ("direct marketing").
+    found = lexicon.candidates("見込み客や購入者に対して、直接プロモーションを行い、注文や購入を促す販売方法。", limit=10)
+    glosses = [c.gloss for c in found if c.gloss]
+    assert glosses and len(glosses) == len(set(glosses))
+    assert sum(c.gloss == "sales promotion" for c in found) == 1
+    assert all(not c.gloss for c in found if c.evidence.startswith("compound"))
+
+
+def test_a_name_used_after_a_sentence_whose_full_stop_was_dropped():
+    # 「…確認を行なうこと不満点がある…」: こと runs into a noun, so the first sentence ended there and
+    # the name the next one uses is the entry's subject, as after a 。.
+    definition = ("商品の販売やDMの送付後に顧客へ架電し、商品の使用状況やDMの到着確認を行なうこと不満点がある場合も、"
+                  "アフターコールを行なうことでクレームや苦情に発展する前に対応できるという副次的な効果もある。")
+    term = recover_headwords([(_entry(definition, 1), ())], [], lexicon=None)[0]
+    assert term.pref_label == "アフターコール" and term.headword_evidence == "subject_mention"
+    # A first sentence that ends in 。 (or こと自体) is read as before: its own words name nothing.
+    kept = recover_headwords([(_entry("通話を録音すること自体を指す。", 1), ())], [], lexicon=None)[0]
+    assert kept.headword_evidence == "definition_phrase"
