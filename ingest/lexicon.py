@@ -55,6 +55,8 @@ LOANWORD_COMPOUND = re.compile(r"^[\u30a0-\u30ff]{2,12}[\u4e00-\u9fff]{1,2}$")
 NOUN_POS = frozenset({"名詞", "接頭辞"})
 # Ceilings: a lexicon candidate never outranks a confident text candidate (0.75 and up).
 COMPOUND_BASE, COMPOUND_KNOWN, GLOSS_BASE, LEXICON_CEILING = 0.3, 0.25, 0.1, 0.7
+# A one-word gloss must be about this rare among JMdict glosses to tie a loanword to a compound.
+TWIN_MIN_RARITY = 0.65
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,9 @@ class ReverseDictionary:
         # compounds, which are fewer and often the better guess.
         compounds = sorted((c for c in self._compounds(first_tokens, genus, first) if c.label not in skip),
                            key=lambda c: -c.score)
+        compounds = sorted([*compounds, *self._loanword_twins(compounds[: limit * 3 // 2], first)],
+                           key=lambda c: -c.score)
+        compounds = [c for c in compounds if c.label not in skip]
         glossed = sorted((c for c in self._gloss_matches(located, genus, first) if c.label not in skip),
                          key=lambda c: -c.score)
         found: dict[str, LexiconCandidate] = {}
@@ -196,9 +201,49 @@ class ReverseDictionary:
             seen_glosses.add(c.gloss)
             distinct.append(c)
         ranked = distinct
-        half = [c for c in ranked if c.evidence.startswith("compound")][: limit // 2]
+        half = [c for c in ranked if c.evidence.startswith(("compound", "loanword"))][: limit // 2]
         rest = [c for c in ranked if c not in half][: limit - len(half)]
         return sorted([*half, *rest], key=lambda c: -c.score)
+
+    def loanword_twins(self, word: str) -> list[tuple[str, str]]:
+        """(katakana word, gloss): loanwords JMdict glosses as `word`'s first sense (外部委託 -> アウトソーシング).
+
+        Only the word's first gloss, and only a specific one: two words or more, or one rare word
+        ("outsourcing"); a general one ("reservation") is shared by words of other meanings.
+        """
+        entries = self._lookup(word)
+        if not entries or not entries[0].senses:
+            return []
+        own = entries[0]
+        out: list[tuple[str, str]] = []
+        # The word's main meaning only: its first gloss (保留 is "withholding" before "reservation").
+        for gloss in [normalise_gloss(own.senses[0][0])]:
+            words = _english_words(gloss)
+            if not words or (len(words) < 2 and self._rarity(words[0]) < TWIN_MIN_RARITY):
+                continue
+            for other in self.jmdict.search_gloss(gloss, limit=10):
+                if other.id == own.id or not other.senses \
+                        or gloss not in {normalise_gloss(g) for g in other.senses[0]}:
+                    continue
+                form = next((f for f in (*other.kana, *other.kanji) if KATAKANA_WORD.match(f)), None)
+                if form:
+                    # The most common loanword of the meaning: its rarer spellings and clippings
+                    # (アウトソース) are the same word, not another candidate.
+                    out.append((form, gloss))
+                    break
+        return out
+
+    def _loanword_twins(self, compounds: list[LexiconCandidate], first: str) -> list[LexiconCandidate]:
+        """The katakana synonyms of the dictionary compounds proposed: a field often names a thing
+        by its loanword (応答時間 "response time" -> レスポンスタイム)."""
+        out = []
+        for cand in compounds:
+            if not cand.evidence.endswith("in JMdict"):
+                continue
+            for twin, gloss in self.loanword_twins(cand.label):
+                if twin not in first:
+                    out.append(LexiconCandidate(twin, cand.score, f"loanword of {cand.label}: \"{gloss}\""))
+        return out
 
     @staticmethod
     def _genus(first_tokens: list[Token]) -> Token | None:

@@ -163,3 +163,16 @@ def test_a_name_used_after_a_sentence_whose_full_stop_was_dropped():
     # A first sentence that ends in 。 (or こと自体) is read as before: its own words name nothing.
     kept = recover_headwords([(_entry("通話を録音すること自体を指す。", 1), ())], [], lexicon=None)[0]
     assert kept.headword_evidence == "definition_phrase"
+
+
+@needs_jmdict
+def test_the_loanword_twin_of_a_dictionary_compound(lexicon):
+    # JMdict glosses 外部委託 and アウトソーシング alike ("outsourcing"): a field often names the thing by
+    # the loanword, so it is proposed beside the compound, with the compound as its evidence.
+    found = lexicon.candidates("業務や機能の一部を専門業者や子会社などの外部に委託すること。", limit=10)
+    twin = next(c for c in found if c.label == "アウトソーシング")
+    assert twin.evidence.startswith("loanword of ") and '"outsourcing"' in twin.evidence
+    assert "アウトソース" not in [c.label for c in found]  # a clipping of the same word is no other candidate
+    assert lexicon.loanword_twins("応答時間") == [("レスポンスタイム", "response time")]
+    # A general gloss ties words of other meanings: 保留 ("reservation") is no オーダー or ブッキング.
+    assert lexicon.loanword_twins("保留") == []
