@@ -181,6 +181,11 @@ MENTION = re.compile(
 )
 # 「…発信することを架電という」: the definition names its own term.
 DEFINED_AS = re.compile(r"(?:こと|もの)を[「『]?(?P<name>" + _NAME + r")[」』]?と(?:いう|言う|呼ぶ)")
+# 「…他の部署に転送すること(を指す)。」: a definition whose first sentence ends in a verbal noun + する
+# may define that action itself. A weak guess (on the dev gold the action is the term for one such
+# entry in six), so it scores below any other evidence and names an entry only when nothing else does.
+DEFINING_ACTION = re.compile(r"(?<![A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff])(?P<name>" + _NAME
+                             + r")すること(?:を(?:指す|いう|言う))?$")
 QUOTED_SUBJECT = re.compile(r"^[「『](?P<name>[^「」『』]{2,30})[」』]\s*(?:は|とは)")
 # Sentence subjects that are generic words, never the defined term.
 # Domain nouns of the same kind (a sector's "customer", "staff") come from the profile.
@@ -191,6 +196,7 @@ def _mention_stop() -> frozenset[str]:
     return MENTION_STOP | frozenset(current_profile().strings("headwords", "mention_stop"))
 # Candidate scores by evidence, before the document-order and similarity adjustments.
 TITLE, QUOTED, MENTIONED, SELF_ALT, SELF_EXPANSION, SELF_ABBREVIATION = 0.9, 0.85, 0.75, 0.7, 0.45, 0.4
+DEFINED_ACTION = 0.35
 POOL_BASE = 0.2
 ORDER_BONUS, ORDER_PENALTY = 0.1, 0.25
 # Candidates scoring below this carry no weight in the gojūon chain.
@@ -268,6 +274,9 @@ def own_candidates(entry: Entry, labels: list[Label], topics: Sequence[str] = ()
     for m in DEFINED_AS.finditer(entry.definition):
         if m["name"] not in _mention_stop() and (parsed := parse_name(m["name"])):
             out.append(Candidate(QUOTED, "self_reference", parsed))
+    first = entry.definition.split("。", 1)[0].strip()
+    if (m := DEFINING_ACTION.search(first)) and m["name"] not in _mention_stop() and (parsed := parse_name(m["name"])):
+        out.append(Candidate(DEFINED_ACTION, "defining_action", parsed))
     for name, opening in subject_mentions(entry.definition, topics)[:3]:
         if parsed := parse_name(name):
             out.append(Candidate(MENTIONED if opening else MENTIONED - 0.2, "subject_mention", parsed))
@@ -591,7 +600,8 @@ def _term_from(entry: Entry, relations: Sequence[Relation], labels: list[Label],
             shown[key] = HeadwordCandidate(cand.name.pref, cand.name.pref_lang, round(cand.score, 3), why)
     # The score ranks candidates; the confidence says how often a name so found is right. On the
     # gold, a lexicon word alone was right for about one bare entry in ten, a corpus word for one in three.
-    cap = {"lexicon": LEXICON_CONFIDENCE, "definition_phrase": LEXICON_CONFIDENCE, "corpus": CORPUS_CONFIDENCE}
+    cap = {"lexicon": LEXICON_CONFIDENCE, "definition_phrase": LEXICON_CONFIDENCE, "corpus": CORPUS_CONFIDENCE,
+           "defining_action": LEXICON_CONFIDENCE}
     confidence = min(best.score, cap.get(best.evidence, 1.0))
     return Term(entry, best.name.pref, best.name.pref_lang, _dedupe(best.name.pref, all_labels),
                 _without_self(best.name.pref, relations),
