@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.kana import to_katakana
 from ingest.records import Label, LabelKind
@@ -26,6 +27,9 @@ MARKUP = re.compile(r"\*\*|__|`|<[^<>]{1,200}>|\{\{[^{}]*\}\}|\{%[^%]*%\}|\s*\{[
 MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\[[^\]]*\]")
 
 
+# Labels are cleaned and keyed many times each (parsing, linking, relation targets, the index):
+# both are pure functions of the text, so one answer per text serves the whole build.
+@lru_cache(maxsize=262_144)
 def clean_label(text: str) -> str:
     """Trim markers, markup, quotes, trademark signs and spacing from a label as written."""
     text = MARKS.sub("", text)
@@ -182,6 +186,7 @@ def definition_subject(definition: str) -> str | None:
 _KEY_DROP = re.compile(r"[\s・･·\-‐‑–—ー〜~_]")
 
 
+@lru_cache(maxsize=262_144)
 def label_key(text: str) -> str:
     """Normalised form used to decide that two labels name the same thing.
 
