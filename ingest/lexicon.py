@@ -84,6 +84,20 @@ def _is_term_like(word: str) -> bool:
     return bool(KATAKANA_WORD.match(word) or KANJI_COMPOUND.match(word) or LOANWORD_COMPOUND.match(word))
 
 
+@lru_cache(maxsize=20_000)
+def definition_genus(definition: str) -> str | None:
+    """The head noun of a definition's first sentence: what kind of thing it defines (「…する窓口のこと」 -> 窓口)."""
+    genus = ReverseDictionary._genus(tokenize(_first_sentence(definition)))
+    return genus.surface if genus else None
+
+
+def same_kind(genus_a: str | None, genus_b: str | None) -> bool:
+    """Two genus words that say the same kind of thing: equal, or sharing a kanji (担当者 / 者, 役割 / 役職)."""
+    if not genus_a or not genus_b:
+        return False
+    return genus_a == genus_b or any("\u4e00" <= ch <= "\u9fff" for ch in set(genus_a) & set(genus_b))
+
+
 class ReverseDictionary:
     """Proposes lexicon words for a definition; one per process, reused across documents."""
 
