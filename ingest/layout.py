@@ -122,14 +122,20 @@ def first_sentence(text: str) -> str:
     return (match.group(0) if match else text).rstrip("。．!！?？ ")
 
 
-def ends_nominally(sentence: str) -> bool:
-    """True when the sentence closes on a noun (「…すること」「…指標」), as definitions do."""
+def ends_nominally(sentence: str, adjectival: bool = True) -> bool:
+    """True when the sentence closes on a noun (「…すること」「…指標」), as definitions do.
+
+    `adjectival`: whether an adjectival noun (「…が一般的」「…が可能」) counts; it closes comments on a
+    term as often as definitions, so it cannot by itself open a new entry in headword-less text.
+    """
     sentence = re.sub(r"[)）」』\]]+$", "", sentence.strip())
     if DEFINITIONAL_PREDICATE.search(sentence):
         return True
     tokens = [t for t in tokenize(sentence[-30:]) if t.pos not in {"補助記号", "空白"}]
     if not tokens:
         return False
+    if not adjectival and (tokens[-1].pos == "形状詞" or tokens[-1].surface == "的"):
+        return False  # 「…が一般的」「…が可能」
     return tokens[-1].pos in {"名詞", "接尾辞", "代名詞"} or (tokens[-1].pos == "形状詞" and len(tokens) > 3)
 
 
@@ -325,7 +331,7 @@ def _starts_bare_entry(line: str, previous: str | None) -> bool:
         # 「「アベイラブル (available)」は、英語で…という意味を持つ。」: a definition that opens by naming
         # its term, whatever its first sentence ends with.
         return True
-    return ends_nominally(first_sentence(line))
+    return ends_nominally(first_sentence(line), adjectival=False)
 
 
 QUOTED_TOPIC = re.compile(r"^[「『][^「」『』]{2,30}[」』]\s*(?:は|とは)、?")

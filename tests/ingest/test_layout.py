@@ -69,3 +69,20 @@ def test_bare_entries_that_open_by_naming_their_term_or_wrap_their_first_sentenc
     seg = segment(read_document(path))
     assert seg.layout == "bare"
     assert [(e.span.line_start, e.span.line_end) for e in seg.entries] == [(1, 2), (3, 4), (5, 5), (6, 6)]
+
+
+def test_a_comment_that_names_the_term_stays_with_the_definition_above(tmp_path):
+    # Made up in the shape of a scraped headword-less glossary: a one-sentence definition, then a
+    # line about the same term that closes on an adjectival noun (一般的, 可能), which a definition's
+    # first sentence does not.
+    path = tmp_path / "bare.txt"
+    path.write_text(
+        "一定期間に受け付けた注文の件数を示す指標。\n"
+        "受注件数は、日単位や月単位で集計するのが一般的。販売計画の基礎データとして使われる。\n"
+        "注文を受けてから商品を届けるまでにかかる日数のこと。\n"
+        "リードタイムは、工程ごとに分けて測ることも可能。\n"
+        "在庫が足りず、注文に応じられない状態のこと。\n",
+        encoding="utf-8")
+    seg = segment(read_document(path))
+    assert seg.layout == "bare"
+    assert [(e.span.line_start, e.span.line_end) for e in seg.entries] == [(1, 2), (3, 4), (5, 5)]
