@@ -89,6 +89,10 @@ class Cue:
     topic: bool = False  # holds only of the entry: not in a sentence whose topic is something else
     initials: bool = False  # an English target must spell an acronym among the entry's own names
     self_term: str | None = field(default=None, compare=False)  # the term the examples are about
+    # Sets of strings: every match contains one string of each set (required_literals). A text
+    # lacking one set is not tried at all: most definitions state no relation, and the regexes
+    # tried at every character were half of a 50k-entry ingest.
+    needles: tuple[tuple[str, ...], ...] = field(default=(), compare=False)
 
     def pattern_for(self, names: tuple[str, ...]) -> re.Pattern[str] | None:
         if self.regex is not None:
@@ -191,9 +195,62 @@ def compile_cue(spec: dict, source: str) -> Cue:
                    template=pattern if about_self else None, self_term=spec.get("term"),
                    reference=bool(spec.get("reference", False)), family=spec.get("family", spec["id"]),
                    term_list=bool(re.search(r"\{TERMS2?\}", spec["pattern"])), topic=bool(spec.get("topic", False)),
-                   initials=bool(spec.get("initials", False)))
+                   initials=bool(spec.get("initials", False)),
+                   # The entry's names may be anything: {SELF} requires nothing of the text.
+                   needles=required_literals(pattern.replace("{SELF}", "(?:.+)")))
     except (KeyError, ValueError, re.error) as exc:
         raise ValueError(f"{source}: cue {spec.get('id', '?')}: {exc}") from exc
+
+
+# How many alternatives a requirement may have before testing them costs more than the regex.
+_MAX_NEEDLES = 12
+
+
+def required_literals(pattern: str) -> tuple[tuple[str, ...], ...]:
+    """Sets of strings such that every match of the pattern contains one string of each set; the
+    longest strings first, none where nothing can be said.
+
+    Read from the parsed pattern: a run of literal characters in the main sequence is required, a
+    group or a repeat of at least one carries its body's requirement, a branch requires one of its
+    arms' and a small character class one of its characters. Assertions, optional parts and
+    case-insensitive patterns require nothing.
+    """
+    try:
+        parsed = re._parser.parse(pattern)  # type: ignore[attr-defined]
+    except re.error:
+        return ()
+    if parsed.state.flags & re.IGNORECASE:
+        return ()
+    return tuple(sorted(_requirements(list(parsed)), key=lambda needles: (-min(map(len, needles)), len(needles))))
+
+
+def _requirements(items: list) -> list[tuple[str, ...]]:
+    """Every requirement of a sequence of parsed items (each a set of alternatives)."""
+    constants = re._constants  # type: ignore[attr-defined]
+    candidates: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, av in [*items, (None, None)]:
+        if op is constants.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            candidates.append(("".join(run),))
+            run = []
+        if op is constants.SUBPATTERN:
+            if not av[1] & re.IGNORECASE:  # (?i:…) matches its literals in either case
+                candidates += _requirements(list(av[-1]))
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT) and av[0] >= 1:
+            candidates += _requirements(list(av[2]))
+        elif op is constants.BRANCH:
+            # One of the arms matched: its best requirement, one alternative per arm.
+            arms = [_requirements(list(arm)) for arm in av[1]]
+            if all(arms):
+                found = tuple(dict.fromkeys(n for arm in arms for n in min(arm, key=len)))
+                if len(found) <= _MAX_NEEDLES:
+                    candidates.append(found)
+        elif op is constants.IN and all(kind is constants.LITERAL for kind, _ in av) and len(av) <= _MAX_NEEDLES:
+            candidates.append(tuple(chr(c) for _, c in av))
+    return candidates
 
 
 @lru_cache(maxsize=4)
@@ -356,6 +413,8 @@ def find_cues(text: str, cues: Sequence[Cue], self_names: tuple[str, ...] = ()) 
     claimed: list[tuple[int, int]] = []
     out: list[CueMatch] = []
     for cue in cues:
+        if not all(any(needle in text for needle in needles) for needles in cue.needles):
+            continue
         if cue.regex is not None:
             matches: Iterable[re.Match[str]] = cue.regex.finditer(text)
         elif self_names:

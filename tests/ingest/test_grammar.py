@@ -132,3 +132,40 @@ def test_column_fields_name_terms_not_paths_or_glosses():
               ("related", "入力/出力"))
     got = {(r.kind.value, r.target) for r in extract_relations(entry("定義。", "オンライン", fields))}
     assert got == {("related", "設定ファイル"), ("antonym", "オフライン"), ("related", "入力"), ("related", "出力")}
+
+
+def _dev_texts() -> list[str]:
+    root = Path(__file__).resolve().parents[2] / "data"
+    texts = []
+    for path in sorted([*root.glob("corpus/*"), *root.glob("dev/**/*")]):
+        if path.is_file() and path.suffix in (".txt", ".md", ".html", ".csv", ".tsv", ".rst", ".rd", ".yml"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            # Lines, and paragraphs: some cues read across lines (an enumerated block).
+            texts += [line for line in text.splitlines() if line] + [p for p in text.split("\n\n") if "\n" in p]
+    return texts
+
+
+def test_a_cue_skipped_for_lacking_its_required_strings_could_not_have_matched():
+    # The prefilter must never hide a match: every text a cue's regex matches holds one string of
+    # each of its required sets. Checked on every cue example and every line of the dev documents.
+    texts = _dev_texts() + [text for cue in default_cues() for text, _ in cue.examples]
+    assert len(texts) > 3000
+    checked = 0
+    for cue in default_cues():
+        assert cue.needles, f"{cue.id}: no required string found; the prefilter would try it on every text"
+        pattern = cue.regex or cue.pattern_for(("検査",))
+        for text in texts:
+            if pattern is not None and pattern.search(text):
+                checked += 1
+                assert all(any(n in text for n in needles) for needles in cue.needles), (cue.id, text)
+    assert checked > 200
+
+
+def test_required_literals_of_patterns():
+    from ingest.grammar import required_literals
+
+    assert required_literals("(?P<x>[^。]+)の略(?:称|語)?") == (("の略",),)
+    assert set(required_literals("(?:別名|通称)[:：]")) == {("別名", "通称"), (":", "：")}
+    assert required_literals("(?i:see also) x") == ((" x",),)
+    assert required_literals("(?=関連)[^。]*") == ()
+    assert required_literals("(?:参照)?です") == (("です",),)
