@@ -286,3 +286,20 @@ def test_katakana_after_an_acronym_is_how_it_is_read():
     # 「API（エーピーアイ）」: the katakana spells the acronym out; it does not replace it as the name.
     first = inspect(SNIPPETS / "html_term_sections.html", 1)["entries"][0]
     assert (first["pref_label"], first["other_labels"]) == ("API", ["エーピーアイ@ja (reading)"])
+
+
+def test_a_long_document_is_judged_on_its_opening_lines_and_read_whole(tmp_path):
+    # Every reader's dry run over 50k entries took 6 s of a build: past 2 × DETECTION_LINES lines the
+    # readers are judged on the first DETECTION_LINES, and the winner reads every line.
+    from ingest.readers import DETECTION_LINES
+
+    blocks = [f"用語{chr(0x30A2 + i % 40)}{i}\n{i}番目の項目を説明するための定義文。" for i in range(DETECTION_LINES)]
+    path = tmp_path / "long.txt"
+    path.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+    report = inspect(path)
+    assert report["reader"] == "text" and report["entries_total"] == DETECTION_LINES
+    reasons = next(d["reasons"] for d in report["detections"] if d["reader"] == "text")
+    assert any(f"judged on the first {DETECTION_LINES} of" in reason for reason in reasons)
+    short = tmp_path / "short.txt"
+    short.write_text("\n\n".join(blocks[:100]) + "\n", encoding="utf-8")
+    assert not any("judged on the first" in r for d in inspect(short)["detections"] for r in d["reasons"])
