@@ -315,7 +315,8 @@ class LabelIndex:
         # Bigram postings over label keys, to find typo candidates without scanning every label.
         grams: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
         for i, (key, _doc, _label, _rank) in enumerate(self.prefix_keys):
-            for g in {key[j : j + 2] for j in range(len(key) - 1)}:
+            # In first-seen order, not a set's: the saved postings are then the same from build to build.
+            for g in dict.fromkeys(key[j : j + 2] for j in range(len(key) - 1)):
                 grams[g][0].append(i)
                 grams[g][1].append(0.0)
         self.grams = Postings.from_lists(grams)
