@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.errors import IngestError
+from ingest.forked import forked_map
 from ingest.headwords import Similarity, recover_headwords, stated_term
 from ingest.linking import link_terms
 from ingest.reader import read_document
 from ingest.readers import UnrecognisedLayout, choose
-from ingest.records import Concept, Document, Term
+from ingest.records import Concept, Document, Entry, Relation, Term
 from ingest.relations import extract_relations
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,7 @@ def ingest_documents(
 ) -> tuple[list[Concept], IngestReport]:
     """Segment, parse and link documents into concepts."""
     report = report or IngestReport()
-    stated: list[Term] = []
-    bare = []
+    entries: list[Entry] = []
     for doc in progress(documents):
         try:
             choice = choose(doc)
@@ -81,19 +81,21 @@ def ingest_documents(
             report.errors.append(f"{doc.path}: could not read entries ({type(exc).__name__}: {exc})")
             continue
         seg = choice.reading
-        recovered = 0
-        for entry in seg.entries:
-            relations = extract_relations(entry)
-            if entry.headword:
-                stated.append(stated_term(entry, relations))
-            else:
-                bare.append((entry, relations))
-                recovered += 1
+        entries += seg.entries
         report.documents.append(
-            DocumentReport(doc.name, doc.encoding, seg.layout, len(seg.entries), recovered, seg.skipped, doc.sha256,
+            DocumentReport(doc.name, doc.encoding, seg.layout, len(seg.entries),
+                           sum(1 for e in seg.entries if not e.headword), seg.skipped, doc.sha256,
                            choice.reader, choice.score, choice.reasons, choice.runner_up, choice.runner_up_score,
                            seg.title)
         )
+    # Every entry is read on its own: a long glossary splits across two processes (ingest.forked).
+    stated: list[Term] = []
+    bare = []
+    for entry, (relations, term) in zip(entries, forked_map(_read_entry, entries), strict=True):
+        if term is not None:
+            stated.append(replace(term, entry=entry))  # the entry itself, not the child's copy of it
+        else:
+            bare.append((entry, relations))
     # Recovery builds a vocabulary of every definition's words: only worth it when a headword is missing.
     terms = stated + (recover_headwords(bare, stated, similarity) if bare else [])
     # Keep document order so merged concepts list their sources predictably.
@@ -106,6 +108,12 @@ def ingest_documents(
     report.concepts = len(concepts)
     report.relations = sum(len(c.relations) for c in concepts)
     return concepts, report
+
+
+def _read_entry(entry: Entry) -> tuple[list[Relation], Term | None]:
+    """What the text of one entry states: its relations and, when the glossary gives the headword, its term."""
+    relations = extract_relations(entry)
+    return relations, (stated_term(entry, relations) if entry.headword else None)
 
 
 def ingest_paths(paths: Iterable[str | Path], progress: Callable[[Iterable], Iterable] = lambda it: it,

@@ -19,8 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
+from itertools import chain
 from pathlib import Path
 
+from ingest.forked import start_in_child
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.profile import named_profile, use_profile
 from ingest.rdf import PREFIXES, IRIs, write_nquads
@@ -29,10 +32,18 @@ from kg.config import Settings
 from kg.curation import INGESTED, CurationReport, apply_log, own_quads
 from kg.errors import BuildError, IndexNotReady
 from kg.inputs import build_inputs, glossary_paths, stored_documents
-from kg.store import LABEL_TABLE, GraphStore, write_label_table, write_store
+from kg.store import LABEL_TABLE, GraphStore, release_free_memory, write_label_table, write_store
 from kg.vocabularies import VocabularyConfig, VocabularyInfo, configured, from_documents, titled, titles_of
 from search.fit_confidence import calibrate_index
-from search.index import CONCEPT_ROWS_QUERY, build_index, concept_docs_from_rows, expected_texts, read_manifest
+from search.index import (
+    CONCEPT_FIELDS_QUERY,
+    CONCEPT_ROWS_QUERY,
+    SKOS,
+    concept_docs_from_rows,
+    expected_texts,
+    read_manifest,
+    write_index,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +83,18 @@ def definition_similarity(embedder):
     return similarity
 
 
-def concept_docs(store: GraphStore):
-    rows = ((c.value, p.value, o.value, getattr(o, "language", None)) for c, p, o in store.rows(CONCEPT_ROWS_QUERY))
-    return concept_docs_from_rows(rows)
+def concept_docs(store: GraphStore, label_rows: Callable[[], Iterable[tuple[str, str, str, str, str]]] | None = None):
+    """What the index needs of every concept.
+
+    label_rows: gives the label table's rows (kg.store.label_rows_of), read elsewhere meanwhile; the
+    other properties are read first.
+    """
+    if label_rows is None:
+        rows = store.rows(CONCEPT_ROWS_QUERY)
+        return concept_docs_from_rows((c.value, p.value, o.value, getattr(o, "language", None)) for c, p, o in rows)
+    others = [(c.value, p.value, o.value, getattr(o, "language", None)) for c, p, o in store.rows(CONCEPT_FIELDS_QUERY)]
+    labels = ((c, SKOS + p, value, lang or None) for c, p, value, lang, _key in label_rows())
+    return concept_docs_from_rows(chain(labels, others))
 
 
 def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | None = None, *, embedder=None,
@@ -94,43 +114,47 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             embedder = load_embedder(settings.embedding_model, query_prefix=settings.query_prefix,
                                      document_prefix=settings.document_prefix)
         # Each vocabulary is ingested on its own: concepts never merge across vocabularies.
-        texts: list[str] = []  # what the index will tokenize (search.index.expected_texts)
+        texts: list[str] = []  # what the index will tokenize (search.index.expected_texts), not tokenized yet
         report = IngestReport()
         built: list[tuple[VocabularyConfig, list[str]]] = []
         profiles: dict[str, dict[str, str]] = {}  # vocabulary id -> the extraction profile it was read with
         tmp.mkdir(parents=True)
         ingested = tmp / INGESTED  # the graph before curation: a curation republishes from it
-        with ingested.open("wb") as out:
-            for config, paths in plan:
-                on_step("ingest" if len(plan) == 1 else f"ingest {config.id}")
-                with use_profile(named_profile(config.profile) if config.profile else None) as profile:
-                    concepts, part = ingest_paths(paths, progress=lambda docs: progress(docs, "ingest"),
-                                                  similarity=definition_similarity(embedder))
-                profiles[config.id] = profile.manifest()
-                if not part.documents:
-                    raise BuildError(f"vocabulary {config.id}: no document could be ingested: "
-                                     + "; ".join(part.errors))
-                _merge_report(report, part)
-                on_step("graph" if len(plan) == 1 else f"graph {config.id}")
-                # Streamed to the file as N-Quads: an in-memory graph of a 50k-entry glossary held GBs.
-                write_nquads(out, concepts, part.documents, base=config.base_iri, title=config.title,
-                             description=config.description, languages=config.languages,
-                             document_titles={**titles_of(paths), **config.document_titles},
-                             previous_iris=previous_concept_iris(settings, config.base_iri))
-                texts += expected_texts(concepts)
-                del concepts  # not needed past this point: free them before the store, index and calibration
-                gc.collect()
-                built.append((config, [d.name for d in part.documents]))
-        nquads: bytes | None = None  # read back only for a remote store
-        # pyoxigraph loads the store on its own threads (without the GIL); meanwhile this thread tokenizes
-        # what the index will ask for (a third of a 50k-entry build's time), kept until the build ends.
+        ingested.write_bytes(b"")
+        # The index asks for tokens of every label and definition (a third of a 50k-entry build's time):
+        # they are tokenized while the graph is written and loaded, and kept until the build ends.
         memory.enter_context(remembered_tokens())
+        for config, paths in plan:
+            on_step("ingest" if len(plan) == 1 else f"ingest {config.id}")
+            with use_profile(named_profile(config.profile) if config.profile else None) as profile:
+                concepts, part = ingest_paths(paths, progress=lambda docs: progress(docs, "ingest"),
+                                              similarity=definition_similarity(embedder))
+            profiles[config.id] = profile.manifest()
+            if not part.documents:
+                raise BuildError(f"vocabulary {config.id}: no document could be ingested: "
+                                 + "; ".join(part.errors))
+            _merge_report(report, part)
+            on_step("graph" if len(plan) == 1 else f"graph {config.id}")
+            # A forked child writes the graph while this process tokenizes.
+            written = start_in_child(partial(
+                append_graph, ingested, concepts, part.documents, config,
+                document_titles={**titles_of(paths), **config.document_titles},
+                previous_iris=previous_concept_iris(settings, config.base_iri)))
+            texts += expected_texts(concepts)
+            del concepts  # not needed past this point: free them before the store, index and calibration
+            texts = tokenize_until(written.done, texts)
+            written.result()
+            del written  # it holds the concepts
+            gc.collect()
+            built.append((config, [d.name for d in part.documents]))
+        nquads: bytes | None = None  # read back only for a remote store
+        # pyoxigraph loads the store on its own threads (without the GIL); meanwhile this thread goes on tokenizing.
         with ThreadPoolExecutor(max_workers=1) as loader:
             loading = loader.submit(write_store, tmp / "store", ingested)
-            for text in texts:
-                tokenize(text)
+            tokenize_until(lambda: False, texts)
             del texts
             quads = loading.result()
+        release_free_memory()
         from kg.external import load_into
 
         default_base = IRIs(plan[0][0].base_iri).base
@@ -142,15 +166,18 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             nquads = (own_quads(tmp / "store", [v["graph"] for v in vocabularies]) if curations.applied
                       else ingested.read_bytes())
         on_step("index")
-        write_label_table(tmp / "store", tmp / LABEL_TABLE)
+        # The label table (read by every worker at start) is a store query of its own: a forked child
+        # writes it while this process reads the concepts and builds the index.
+        label_table = start_in_child(lambda: write_label_table(tmp / "store", tmp / LABEL_TABLE))
         store = GraphStore(tmp / "store")
-        docs = concept_docs(store)
-        index_manifest = build_index(docs, embedder, tmp / "index", progress=lambda it: progress(it, "embed"))
+        docs = concept_docs(store, label_table.result)
+        index_manifest, index = write_index(docs, embedder, tmp / "index", progress=lambda it: progress(it, "embed"))
         memory.close()  # the remembered tokens: calibration asks about other texts
         del store
         on_step("calibrate")
         # The no-answer model is fitted on this artifact's own definitions (search.fit_confidence).
-        calibration = calibrate_index(tmp / "index", embedder)
+        calibration = calibrate_index(tmp / "index", embedder, index)
+        del index
         vocabs = [VocabularyInfo(id=c.id, title=c.title, base_iri=IRIs(c.base_iri).base, description=c.description,
                                  languages=c.languages, documents=tuple(names),
                                  concepts=sum(1 for d in docs if d.uri.startswith(IRIs(c.base_iri).base)))
@@ -195,6 +222,28 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
         raise
     finally:
         memory.close()
+
+
+def append_graph(path: Path, concepts, documents, config: VocabularyConfig, *, document_titles: dict[str, str],
+                 previous_iris: dict[str, str]) -> int:
+    """Append one vocabulary's graph to the N-Quads file at path; returns the quads written.
+
+    Streamed to the file: an in-memory graph of a 50k-entry glossary held GBs.
+    """
+    with path.open("ab") as out:
+        return write_nquads(out, concepts, documents, base=config.base_iri, title=config.title,
+                            description=config.description, languages=config.languages,
+                            document_titles=document_titles, previous_iris=previous_iris)
+
+
+def tokenize_until(stop: Callable[[], bool], texts: list[str], every: int = 64) -> list[str]:
+    """Tokenize texts (into the remembered tokens) until stop() says so; returns those left."""
+    for start in range(0, len(texts), every):
+        if stop():
+            return texts[start:]
+        for text in texts[start : start + every]:
+            tokenize(text)
+    return []
 
 
 def build_plan(settings: Settings, inputs: Sequence[str | os.PathLike] | None

@@ -19,6 +19,8 @@ log = logging.getLogger("kg")
 def _progress(iterable, desc: str):
     from tqdm import tqdm
 
+    # No monitor thread: a build forks workers only from a process with no other thread (ingest.forked).
+    tqdm.monitor_interval = 0
     return tqdm(iterable, desc=desc, unit="item", leave=False, file=sys.stderr, disable=not sys.stderr.isatty())
 
 

@@ -100,6 +100,9 @@ class Embedder:
         self.query_prefix = query_prefix
         self.document_prefix = document_prefix
         self.pretokenizes = pretokenizer is not None
+        # numpy and fugashi survive a fork; torch's thread pools do not (ingest.forked), and torch
+        # already spreads one encode over every core.
+        self.fork_safe = isinstance(model, NumpyStaticModel)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Return one unit row per query (all zeros when the model knows none of its words)."""

@@ -13,6 +13,7 @@ import random
 import re
 from dataclasses import dataclass
 
+from ingest.forked import forked_map
 from ingest.tokenize import CONTENT_POS, Token, tokenize
 from search.calibration import Calibration, choose_threshold, features, fit
 
@@ -29,6 +30,8 @@ PER_CONCEPT = 20
 # Share of near misses the threshold must reject: above the 0.8 the service promises, since real
 # near misses share fewer words with the glossary than a sentence taken out of it does.
 MIN_REJECTED = 0.85
+# From this many concepts a search takes milliseconds, and calibration's searches are split across two processes.
+PARALLEL_FROM = 5000
 # Shares of near misses at which the threshold is also recorded (fit["threshold_at"]), so that an
 # evaluation can choose the share on other glossaries' questions (leave-one-glossary-out).
 REJECTION_GRID = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
@@ -109,17 +112,24 @@ def fit_confidence(searcher, limit: int = 500, seed: int = 0, min_rejected: floa
     y: list[int] = []
     answered: list[tuple[list[float], bool]] = []  # top hit with the concept present: right or not
     missing: list[list[float]] = []  # top hit with the concept left out: must be rejected
-    for q in queries:
-        ranked = searcher.candidates(q.text)
-        if ranked:
-            doc, scores = ranked[0]
+
+    def top_hits(q: PseudoQuery) -> tuple[list, list]:
+        """The best candidate with the concept present, and with it left out."""
+        return searcher.candidates(q.text)[:1], searcher.candidates(q.text, exclude=frozenset({q.target}))[:1]
+
+    # Two searches per pseudo-query take seconds on a large glossary: half of them go to a forked child
+    # where the model is one that survives a fork (ingest.forked).
+    large = len(searcher.index) >= PARALLEL_FROM and getattr(embedder, "fork_safe", embedder is None)
+    hits = forked_map(top_hits, queries, min_items=0 if large else len(queries) + 1)
+    for q, (present, left_out) in zip(queries, hits, strict=True):
+        if present:
+            doc, scores = present[0]
             vector = features(scores)
             x.append(vector)
             y.append(int(doc == q.target))
             answered.append((vector, doc == q.target))
-        ranked = searcher.candidates(q.text, exclude=frozenset({q.target}))
-        if ranked:
-            vector = features(ranked[0][1])
+        if left_out:
+            vector = features(left_out[0][1])
             x.append(vector)
             y.append(0)
             missing.append(vector)
@@ -154,11 +164,14 @@ def thresholds_at(right: list[float], near_misses: list[float]) -> dict[str, flo
     return {f"{share:.2f}": choose_threshold(right, near_misses, share) for share in REJECTION_GRID}
 
 
-def calibrate_index(index_dir, embedder) -> Calibration:
-    """Fit the confidence model of the index saved in index_dir and save it beside the index."""
+def calibrate_index(index_dir, embedder, index=None) -> Calibration:
+    """Fit the confidence model of the index saved in index_dir and save it beside the index.
+
+    index: that index already in memory (search.index.write_index), saving a reload.
+    """
     from search.hybrid import Searcher
     from search.index import load_index
 
-    calibration = fit_confidence(Searcher(load_index(index_dir), embedder))
+    calibration = fit_confidence(Searcher(index if index is not None else load_index(index_dir), embedder))
     calibration.save(index_dir)
     return calibration

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.forked import start_in_child
 from ingest.records import Concept, LabelKind
 from ontology.namespace import KGO
 from search.calibration import Calibration
@@ -24,16 +25,20 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 INDEX_VERSION = 3  # 2: lexical indexes saved (lexical.npz, labels.json); 3: Sudachi variants, calibration.json
 
 # One row per (concept, property, value): labels, definitions and antonym edges, from any SKOS graph.
-CONCEPT_ROWS_QUERY = f"""
+LABEL_PROPERTIES = "skos:prefLabel skos:altLabel skos:hiddenLabel"
+OTHER_PROPERTIES = "skos:definition kgo:antonym skos:inScheme kgo:headwordConfidence"
+_ROWS_QUERY = f"""
 PREFIX skos: <{SKOS}>
 PREFIX kgo: <{KGO}>
-SELECT ?c ?p ?o WHERE {{
+SELECT ?c ?p ?o WHERE {{{{
   ?c a skos:Concept .
   ?c ?p ?o .
-  VALUES ?p {{ skos:prefLabel skos:altLabel skos:hiddenLabel skos:definition kgo:antonym skos:inScheme
-              kgo:headwordConfidence }}
-}}
+  VALUES ?p {{{{ {{properties}} }}}}
+}}}}
 """
+CONCEPT_ROWS_QUERY = _ROWS_QUERY.format(properties=f"{LABEL_PROPERTIES} {OTHER_PROPERTIES}")
+# The same rows less the labels, for a caller that has the label rows already (kg.store.label_rows_of).
+CONCEPT_FIELDS_QUERY = _ROWS_QUERY.format(properties=OTHER_PROPERTIES)
 
 
 @dataclass
@@ -124,7 +129,7 @@ class ConceptIndex:
     """Lexical indexes (rebuilt on load, deterministic) plus dense vectors (stored)."""
 
     def __init__(self, docs: Sequence[ConceptDoc], vectors: np.ndarray | None, model_id: str | None,
-                 lexical: tuple[list, Mapping[str, np.ndarray]] | None = None):
+                 lexical: tuple[list, Mapping[str, np.ndarray]] | None = None, ngrams: CharNgramIndex | None = None):
         self.docs = list(docs)
         self.by_uri = {d.uri: i for i, d in enumerate(self.docs)}
         self.model_id = model_id
@@ -134,9 +139,13 @@ class ConceptIndex:
             self.bm25 = BM25Index(arrays=arrays)
             self.ngrams = CharNgramIndex(arrays=arrays)
         else:
-            self._build_lexical()
-        self.vectors = vectors
+            self._build_lexical(ngrams)
         self.calibration: Calibration | None = None  # the artifact's confidence model, set by load_index
+        self.attach_vectors(vectors)
+
+    def attach_vectors(self, vectors: np.ndarray | None) -> None:
+        """Give the index its dense vectors (one row per doc) and the faiss index over them."""
+        self.vectors = vectors
         self.faiss = None
         if vectors is not None and len(vectors):
             import faiss  # heavy import kept out of module import time
@@ -150,7 +159,7 @@ class ConceptIndex:
         rows, arrays = self.labels.state()
         return rows, {**arrays, **self.bm25.arrays(), **self.ngrams.arrays()}
 
-    def _build_lexical(self) -> None:
+    def _build_lexical(self, ngrams: CharNgramIndex | None = None) -> None:
         self.labels = LabelIndex()
         analysed = []
         for i, doc in enumerate(self.docs):
@@ -165,7 +174,7 @@ class ConceptIndex:
             analysed.append(analyze(label_text) * 2 + analyze(" ".join(doc.definitions)))
         self.labels.freeze()
         self.bm25 = BM25Index(analysed)
-        self.ngrams = CharNgramIndex([doc.text() for doc in self.docs])
+        self.ngrams = ngrams if ngrams is not None else CharNgramIndex([doc.text() for doc in self.docs])
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -180,26 +189,40 @@ class ConceptIndex:
 def build_index(docs: Sequence[ConceptDoc], embedder, out_dir: str | os.PathLike,
                 progress: Callable[[Iterable], Iterable] = lambda it: it, batch: int = 256) -> dict:
     """Encode docs and write the index files into out_dir; returns the index manifest."""
+    return write_index(docs, embedder, out_dir, progress, batch)[0]
+
+
+def write_index(docs: Sequence[ConceptDoc], embedder, out_dir: str | os.PathLike,
+                progress: Callable[[Iterable], Iterable] = lambda it: it,
+                batch: int = 256) -> tuple[dict, ConceptIndex]:
+    """build_index, also returning the index it wrote (as load_index would read it back, less its calibration)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     texts = [doc.text() for doc in docs]
-    chunks = []
-    for start in progress(range(0, len(texts), batch)):
-        chunks.append(embedder.encode_documents(texts[start : start + batch]))
+
+    # The character n-grams need nothing of the rest: a forked child computes them while this process
+    # builds the labels, BM25 and the vectors (the step took 30 s at 50k on one core).
+    ngrams = start_in_child(lambda: CharNgramIndex(texts).arrays()) if len(texts) > 2000 else None
+    index = ConceptIndex(docs, None, embedder.model_id, ngrams=CharNgramIndex() if ngrams else None)
+    chunks = [embedder.encode_documents(texts[start : start + batch])
+              for start in progress(range(0, len(texts), batch))]
     vectors = np.vstack(chunks).astype(np.float32) if chunks else np.zeros((0, embedder.dimension), np.float32)
-    np.save(out / "vectors.npy", vectors)
     with (out / "docs.jsonl").open("w", encoding="utf-8") as f:
         for doc in docs:
             # The fields as they are (asdict deep-copies every list: seconds at 50k concepts), in field order.
             f.write(json.dumps({name: getattr(doc, name) for name in _DOC_FIELDS}, ensure_ascii=False) + "\n")
-    rows, arrays = ConceptIndex(docs, None, embedder.model_id).lexical_state()
+    if ngrams is not None:
+        index.ngrams = CharNgramIndex(arrays=ngrams.result())
+    rows, arrays = index.lexical_state()
     np.savez(out / "lexical.npz", allow_pickle=False, **arrays)
     (out / "labels.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    np.save(out / "vectors.npy", vectors)
+    index.attach_vectors(vectors)
     manifest = {"version": INDEX_VERSION, "model_id": embedder.model_id, "dimension": int(embedder.dimension),
                 "query_prefix": embedder.query_prefix, "document_prefix": embedder.document_prefix,
                 "concepts": len(docs)}
     (out / "index.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    return manifest
+    return manifest, index
 
 
 def read_manifest(index_dir: str | os.PathLike) -> Mapping:
