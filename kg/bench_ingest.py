@@ -77,6 +77,7 @@ class ChildRun:
     stdout: str
     stderr: list[tuple[float, str]]  # (seconds since start, line)
     peaks: list[float] = field(default_factory=list)  # the child's peak RSS (MB) so far, at each `[build]` line
+    tree_peak_mb: float = 0.0  # peak PSS of the child and the workers it forks, together (sampled)
 
 
 @dataclass
@@ -92,6 +93,7 @@ class IngestMeasurement:
     quads: int = 0
     steps: dict[str, float] = field(default_factory=dict)  # build step -> seconds
     step_peak_mb: dict[str, float] = field(default_factory=dict)  # build step -> peak RSS by its end
+    tree_peak_mb: float = 0.0  # peak PSS of the build with its worker processes (peak_mb is the larger)
     ref_tokenize_s: float = 0.0
     ref_load_s: float = 0.0
     ref_peak_mb: float = 0.0
@@ -130,6 +132,9 @@ def run_child(cmd: Sequence[str], env: dict[str, str], timeout_s: float) -> Chil
 
     reader = threading.Thread(target=collect, daemon=True)
     reader.start()
+    tree = TreeMemory(proc.pid)
+    sampler = threading.Thread(target=tree.sample_until, args=(proc,), daemon=True)
+    sampler.start()
     watchdog = threading.Timer(timeout_s, proc.kill)
     watchdog.start()
     try:
@@ -140,10 +145,68 @@ def run_child(cmd: Sequence[str], env: dict[str, str], timeout_s: float) -> Chil
     seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     reader.join(5)
+    sampler.join(5)
     for pipe in (proc.stdout, proc.stderr):
         if pipe is not None:
             pipe.close()
-    return ChildRun(proc.returncode, seconds, usage.ru_maxrss / 1024, stdout, lines, peaks)  # ru_maxrss: KiB
+    # ru_maxrss (KiB) is the largest single process; a build that forks workers holds more than that at
+    # once, so the peak is the larger of it and the sampled PSS of the whole process tree.
+    return ChildRun(proc.returncode, seconds, max(usage.ru_maxrss / 1024, tree.peak_mb), stdout, lines, peaks,
+                    tree.peak_mb)
+
+
+class TreeMemory:
+    """Peak proportional set size (PSS) of a process and its descendants, sampled twice a second.
+
+    RSS counts the pages a forked worker shares with its parent in both; PSS splits every shared
+    page between its holders, so the sum over the tree is the memory they hold together.
+    """
+
+    def __init__(self, pid: int, interval_s: float = 0.5):
+        self.pid = pid
+        self.interval_s = interval_s
+        self.peak_mb = 0.0
+
+    def sample_until(self, proc: subprocess.Popen) -> None:
+        while proc.poll() is None:
+            self.peak_mb = max(self.peak_mb, sum(_pss_mb(pid) for pid in _tree(self.pid)))
+            time.sleep(self.interval_s)
+
+
+def _tree(root: int) -> list[int]:
+    """root and its descendants (Linux /proc; just root elsewhere)."""
+    parents: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return [root]
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                # pid (comm) state ppid …: comm may hold spaces, so split after its closing parenthesis
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):  # exited meanwhile
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += parents.get(pid, [])
+    return found
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):  # exited, or no smaps_rollup (not Linux)
+        return 0.0
+    return 0.0
 
 
 def _peak_so_far(pid: int) -> float:
@@ -193,7 +256,8 @@ def measure(path: Path, entries: int, layout: str, work: Path, timeout_s: float)
     run = run_child([sys.executable, "-m", "kg", "build", str(path)], child_env(data_dir), timeout_s)
     result = IngestMeasurement(entries, layout, round(path.stat().st_size / 2**20, 2), round(run.seconds, 2),
                                round(run.peak_mb, 1), steps=step_seconds(run.stderr, run.seconds),
-                               step_peak_mb=step_peaks(run.stderr, run.peaks, run.peak_mb))
+                               step_peak_mb=step_peaks(run.stderr, run.peaks, run.peak_mb),
+                               tree_peak_mb=round(run.tree_peak_mb, 1))
     try:
         if run.returncode != 0:
             tail = [line for _, line in run.stderr if line.strip()][-1:] or [f"exit status {run.returncode}"]
@@ -268,7 +332,8 @@ def format_bench_ingest(results: list[IngestMeasurement]) -> str:
                      f"{r.seconds:>8.1f} {r.peak_mb:>8.0f} {r.per_1k_s:>6.2f} {r.ref_s:>7.2f} {r.ratio:>5.1f}x "
                      f"{r.ref_peak_mb:>7.0f}{flag}")
     lines.append("(ref: raw fugashi parse of the file's lines + raw pyoxigraph bulk load of the build's quads, "
-                 "in a child process of its own)")
+                 "in a child process of its own; peak MB: the larger of the build process's peak RSS and the "
+                 "sampled PSS of the build with the worker processes it forks)")
     for layout in dict.fromkeys(r.layout for r in results):
         runs = sorted((r for r in results if r.layout == layout and not r.error), key=lambda r: r.entries)
         if not runs:

@@ -43,3 +43,20 @@ def test_bench_ingest_builds_each_layout_and_prints_the_table(monkeypatch, tmp_p
         assert {"ingest", "graph", "index"} <= set(m["steps"])
     assert "targets (50000 entries" in result.stdout
     assert not (tmp_path / "unused").exists()
+
+
+def test_peak_memory_counts_the_workers_a_build_forks():
+    # A child that holds 200 MB of its own beside a parent: the tree's PSS sees both.
+    import subprocess
+    import sys
+
+    from kg.bench_ingest import TreeMemory, _pss_mb, _tree
+
+    code = ("import os, sys, time\nblock = bytearray(200 * 2**20)\npid = os.fork()\n"
+            "if pid == 0:\n    mine = bytearray(200 * 2**20); time.sleep(3); os._exit(0)\n"
+            "os.waitpid(pid, 0)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code])  # noqa: S603
+    tree = TreeMemory(proc.pid, interval_s=0.2)
+    tree.sample_until(proc)
+    assert tree.peak_mb > 380, tree.peak_mb  # 200 MB in the parent + 200 MB more in the forked child
+    assert _tree(proc.pid) == [proc.pid] and _pss_mb(proc.pid) == 0.0  # gone: nothing is counted
