@@ -50,6 +50,33 @@ def _sub(uri: str) -> dict:
     return {"c": ox.NamedNode(uri)}
 
 
+REPLACED_BY = P + "SELECT ?c ?new WHERE { ?c dct:isReplacedBy ?new }"
+_MAX_HOPS = 10  # merged, then merged again: a chain, never a loop worth following further
+
+
+def replacement_of(store: GraphStore, uri: str) -> str | None:
+    """The concept a retired IRI now lives in (dct:isReplacedBy, followed to a live concept), or None.
+
+    A rebuild retires the IRI of an entry merged into another, and a curator's merge the merged
+    concept's: links and bookmarks to the old IRI should land on the survivor.
+    """
+    seen = {uri}
+    current = uri
+    for _ in range(_MAX_HOPS):
+        try:
+            node = ox.NamedNode(current)
+        except ValueError:
+            return None
+        found = sorted(row["new"][0] for row in store.select(REPLACED_BY, c=node))
+        if not found or found[0] in seen:
+            return None
+        current = found[0]
+        if store.select(LABELS, c=ox.NamedNode(current)):
+            return current
+        seen.add(current)
+    return None
+
+
 def describe_concept(store: GraphStore, uri: str) -> dict:
     """Everything a concept page or the REST API shows about one concept."""
     try:

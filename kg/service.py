@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.build import check_model, current_artifact_path, read_artifact_manifest
-from kg.concepts import LabelLookup, describe_concept
+from kg.concepts import LabelLookup, describe_concept, replacement_of
 from kg.config import Settings
 from kg.errors import IndexNotReady
 from kg.store import GraphStore
@@ -142,6 +142,10 @@ class Service:
 
     def concept(self, uri: str) -> dict:
         return describe_concept(self.artifact.store, uri)
+
+    def replacement(self, uri: str) -> str | None:
+        """The live concept a retired concept IRI was merged into (kg.concepts.replacement_of)."""
+        return replacement_of(self.artifact.store, uri)
 
     def export(self, fmt: str, vocab: str | None = None) -> bytes:
         """The whole dataset, or with vocab only that vocabulary's graphs."""

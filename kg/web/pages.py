@@ -111,15 +111,23 @@ def concept_page(cid: str):
     scope = _scope()
     uri = scope.concept_base + cid
     best = request.accept_mimetypes.best_match(["text/html", *RDF_MEDIA])
-    if best in RDF_MEDIA and request.headers.get("Accept"):
-        svc.concept(uri)
-        fmt = RDF_MEDIA[best]
-        return _rdf_response(svc.artifact.store.serialize(fmt, prefixes=svc.artifact.manifest.get("prefixes"),
-                                                           subject=uri), fmt)
+    wants_rdf = best in RDF_MEDIA and bool(request.headers.get("Accept"))
     try:
         data = svc.concept(uri)
     except NotFound:
+        # A retired IRI (merged by a rebuild or a curator) moved for good: links and bookmarks land on
+        # the survivor, where content negotiation happens. Its owl:deprecated / dct:isReplacedBy
+        # statements stay in the graph, so SPARQL still sees why.
+        replacement = svc.replacement(uri)
+        if replacement is not None:
+            return redirect(local_path(replacement), code=301)
+        if wants_rdf:
+            raise
         return _not_found(f"この用語は見つかりませんでした: {uri}")
+    if wants_rdf and best is not None:
+        fmt = RDF_MEDIA[best]
+        return _rdf_response(svc.artifact.store.serialize(fmt, prefixes=svc.artifact.manifest.get("prefixes"),
+                                                           subject=uri), fmt)
     page = render_template("concept.html", **browse.concept_view(browse.catalogue(svc.artifact, scope), data))
     return page, 200, {"Vary": "Accept"}
 

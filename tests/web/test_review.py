@@ -235,3 +235,21 @@ def test_lookup_counts_reach_the_shared_table_without_further_requests(tmp_path)
     counter.hit(["https://example.org/a"])
     counter.flush()
     assert other.counts() == {"https://example.org/a": 3}
+
+
+def test_a_merged_concepts_iri_redirects_for_good_to_the_survivor(client):
+    # Links and bookmarks to a retired IRI land on the concept it went into, in HTML and in RDF.
+    merged, survivor = (item["uri"] for item in queue(client)[:2])
+    response = client.post("/rest/v1/curations", json={"concept": merged, "action": "merge", "into": survivor},
+                           headers=ALICE)
+    assert response.status_code == 201, response.get_json()
+    old_page = client.get("/page", query_string={"uri": merged}).headers["Location"]
+    new_page = client.get("/page", query_string={"uri": survivor}).headers["Location"]
+    moved = client.get(old_page)
+    assert moved.status_code == 301 and moved.headers["Location"].endswith(new_page)
+    assert client.get(old_page, follow_redirects=True).status_code == 200
+    turtle = client.get(old_page, headers={"Accept": "text/turtle"}, follow_redirects=True)
+    assert turtle.status_code == 200 and turtle.mimetype == "text/turtle" and survivor in turtle.get_data(as_text=True)
+    # An IRI that never was a concept still answers 404, in HTML and in RDF.
+    assert client.get(old_page + "-none").status_code == 404
+    assert client.get(old_page + "-none", headers={"Accept": "text/turtle"}).status_code == 404
