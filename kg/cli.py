@@ -581,7 +581,7 @@ def curate_split(ctx: click.Context, concept: str, source: str, label: str) -> N
     _decide(ctx, {"concept": concept, "action": "split", "source": source, "label": label})
 
 
-RELATION_CHOICE = click.Choice(["synonym", "antonym", "related", "abbreviation", "broader"])
+RELATION_CHOICE = click.Choice(["synonym", "antonym", "related", "abbreviation", "broader", "hidden"])
 
 
 @curate_group.command("relate")
@@ -590,7 +590,8 @@ RELATION_CHOICE = click.Choice(["synonym", "antonym", "related", "abbreviation",
 @click.argument("target")
 @click.pass_context
 def curate_relate(ctx: click.Context, concept: str, kind: str, target: str) -> None:
-    """Add a relation: antonym/related/broader to a concept, synonym/abbreviation as a label."""
+    """Add a relation: antonym/related/broader to a concept, synonym/abbreviation as a label, hidden as a
+    hidden label (found by lookup, never shown: a question people ask, a misspelling)."""
     _decide(ctx, {"concept": concept, "action": "relate", "type": kind, "target": target})
 
 
@@ -600,7 +601,7 @@ def curate_relate(ctx: click.Context, concept: str, kind: str, target: str) -> N
 @click.argument("target")
 @click.pass_context
 def curate_unrelate(ctx: click.Context, concept: str, kind: str, target: str) -> None:
-    """Remove a relation (or a synonym/abbreviation label)."""
+    """Remove a relation (or a synonym/abbreviation/hidden label)."""
     _decide(ctx, {"concept": concept, "action": "unrelate", "type": kind, "target": target})
 
 

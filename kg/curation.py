@@ -50,9 +50,11 @@ log = logging.getLogger(__name__)
 LOG_NAME = "curations.jsonl"
 INGESTED = "ingested.nq"  # in each artifact: its graph as ingested, before any decision
 ACTIONS = ("confirm", "rename", "choose", "merge", "split", "relate", "unrelate", "reject")
-RELATION_TYPES = ("synonym", "antonym", "related", "abbreviation", "broader")
+RELATION_TYPES = ("synonym", "antonym", "related", "abbreviation", "broader", "hidden")
 CONCEPT_RELATIONS = ("antonym", "related", "broader")  # the target is a concept
-LABEL_RELATIONS = ("synonym", "abbreviation")  # the target is a label (text) of this concept
+# The target is a label (text) of this concept. "hidden": a skos:hiddenLabel, a form lookup finds but no
+# display shows, such as a question people asked that the glossary could not answer (kg.review).
+LABEL_RELATIONS = ("synonym", "abbreviation", "hidden")
 MAX_LABEL = 200
 DEFAULT_CURATOR = "curator"
 
@@ -283,6 +285,7 @@ class Editor:
             "status": self.status(c),
             "confidence": confidence[0] if confidence else None,
             "altLabel": sorted(o.value for o in self.objects(c, ALT)),
+            "hiddenLabel": sorted(o.value for o in self.objects(c, HIDDEN)),
             "candidateLabel": sorted(o.value for o in self.objects(c, CANDIDATE)),
             "related": sorted(o.value for o in self.objects(c, RELATED)),
             "antonym": sorted(o.value for o in self.objects(c, ANTONYM)),
@@ -495,6 +498,10 @@ def _relate(ed: Editor, c, kind: str, t, text: str | None) -> None:
         literal = _label_literal(ed, c, text)
         if any(o.value == text for o in ed.objects(c, PREF)):
             raise NotApplicable(f"「{text}」 is the concept's own preferred label")
+        if kind == "hidden":
+            if not any(o.value == text for o in ed.objects(c, HIDDEN)):
+                ed.add(c, HIDDEN, literal)
+            return
         ed.remove(c, CANDIDATE, literal)
         if not any(o.value == text for o in ed.objects(c, ALT)):
             ed.add(c, ALT, literal)
@@ -542,9 +549,9 @@ def _hierarchy_path(ed: Editor, lower, upper) -> bool:
 
 def _unrelate(ed: Editor, c, kind: str, t, text: str | None) -> None:
     if kind in LABEL_RELATIONS:
-        for o in ed.objects(c, ALT):
+        for o in ed.objects(c, HIDDEN if kind == "hidden" else ALT):
             if o.value == text:
-                ed.remove(c, ALT, o)
+                ed.remove(c, HIDDEN if kind == "hidden" else ALT, o)
         for xl in ed.objects(c, XL_ALT):
             if any(f.value == text for f in ed.objects(xl, XL_FORM)):
                 ed.remove(c, XL_ALT, xl)

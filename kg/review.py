@@ -7,6 +7,12 @@ up more often: value = (1 - headword confidence) * (1 + ln(1 + lookups)). Confir
 Lookups are counted per server worker in memory and added to a small SQLite table in KG_DATA_DIR
 (`lookups.sqlite`, WAL) at most every few seconds, so a request pays a dictionary update, not a disk
 write, and any number of gunicorn workers add to the same counts without losing any.
+
+Questions suggest could not answer with confidence are counted the same way (`unanswered`, at most
+MAX_UNANSWERED of them, the rarest and oldest dropped first): a curator reads them, most asked first,
+with the concepts the search would have guessed, and attaches a question to the concept it meant as a
+hidden label (kg.curation, relation "hidden"). Lookup then finds that concept for the question as
+asked, and the decision is re-applied on every build like any other.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +40,8 @@ log = logging.getLogger(__name__)
 
 COUNTS_NAME = "lookups.sqlite"
 FLUSH_EVERY_S = 5.0
+MAX_UNANSWERED = 10_000  # distinct questions kept: a flood of one-off queries must not grow the file for ever
+MAX_QUESTION = 200  # characters kept of a question (a hidden label is at most as long: kg.curation.MAX_LABEL)
 
 P = f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX kgo: <{KGO}>
@@ -59,6 +68,7 @@ class LookupCounter:
         self.path = Path(data_dir) / COUNTS_NAME
         self.flush_every_s = flush_every_s
         self._pending: Counter[str] = Counter()
+        self._missed: Counter[str] = Counter()  # questions without a confident answer
         self._lock = threading.Lock()
         self._last_flush = time.monotonic()
         self._timer: threading.Timer | None = None
@@ -69,11 +79,22 @@ class LookupCounter:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # a count lost to a power cut is harmless
         db.execute("CREATE TABLE IF NOT EXISTS lookups (uri TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+        db.execute("CREATE TABLE IF NOT EXISTS unanswered (question TEXT PRIMARY KEY, n INTEGER NOT NULL, "
+                   "last TEXT NOT NULL)")
         return db
 
     def hit(self, uris: Iterable[str]) -> None:
+        self._count(self._pending, uris)
+
+    def miss(self, question: str) -> None:
+        """Count a question that got no confident answer (whitespace folded, cut to MAX_QUESTION)."""
+        question = " ".join(question.split())[:MAX_QUESTION]
+        if question:
+            self._count(self._missed, [question])
+
+    def _count(self, counts: Counter[str], keys: Iterable[str]) -> None:
         with self._lock:
-            self._pending.update(uris)
+            counts.update(keys)
             due = time.monotonic() - self._last_flush >= self.flush_every_s
             if not due and self._timer is None:
                 # a worker that gets no further request still saves these counts within flush_every_s
@@ -89,21 +110,46 @@ class LookupCounter:
                 self._timer.cancel()
             self._timer = None
             pending, self._pending = self._pending, Counter()
+            missed, self._missed = self._missed, Counter()
             self._last_flush = time.monotonic()
-        if not pending:
+        if not pending and not missed:
             return
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         try:
             db = self._connect()
             try:
                 with db:
                     db.executemany("INSERT INTO lookups (uri, n) VALUES (?, ?) "
                                    "ON CONFLICT(uri) DO UPDATE SET n = n + excluded.n", pending.items())
+                    db.executemany("INSERT INTO unanswered (question, n, last) VALUES (?, ?, ?) ON CONFLICT(question) "
+                                   "DO UPDATE SET n = n + excluded.n, last = excluded.last",
+                                   [(q, n, now) for q, n in missed.items()])
+                    if missed:
+                        db.execute("DELETE FROM unanswered WHERE question IN (SELECT question FROM unanswered "
+                                   "ORDER BY n DESC, last DESC LIMIT -1 OFFSET ?)", (MAX_UNANSWERED,))
             finally:
                 db.close()
         except sqlite3.Error as exc:  # counting must never fail a lookup: keep the counts for the next try
             log.warning("could not save lookup counts to %s: %s", self.path, exc)
             with self._lock:
                 self._pending.update(pending)
+                self._missed.update(missed)
+
+    def unanswered(self, limit: int) -> list[tuple[str, int, str]]:
+        """(question, times asked, last asked) of the questions without a confident answer, most asked first."""
+        self.flush()
+        if not self.path.exists():
+            return []
+        try:
+            db = self._connect()
+            try:
+                return list(db.execute("SELECT question, n, last FROM unanswered ORDER BY n DESC, last DESC, "
+                                       "question LIMIT ?", (limit,)))
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            log.warning("could not read unanswered questions from %s: %s", self.path, exc)
+            return []
 
     def counts(self) -> dict[str, int]:
         self.flush()

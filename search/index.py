@@ -17,7 +17,7 @@ from ingest.records import Concept, LabelKind
 from ontology.namespace import KGO
 from search.calibration import Calibration
 from search.lexical import ALT, HIDDEN, PREF, BM25Index, CharNgramIndex, LabelIndex, analyze
-from search.normalize import normalize
+from search.normalize import normalize, strip_question
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,10 @@ class ConceptIndex:
                 self.labels.add(i, text, ALT)
             for text in doc.hidden_labels:
                 self.labels.add(i, text, HIDDEN)
+                # A question a curator attached as written (kg.review) is looked up as suggest reads it:
+                # without its question wrapper (「…割合は?」 is asked as 「…割合」).
+                if (asked := strip_question(text)) and asked != text:
+                    self.labels.add(i, asked, HIDDEN)
             label_text = " ".join([*doc.pref_labels.values(), *(t for t, _ in doc.alt_labels)])
             # Labels count twice: a term named in the query should beat one merely mentioned.
             analysed.append(analyze(label_text) * 2 + analyze(" ".join(doc.definitions)))

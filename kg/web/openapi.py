@@ -219,10 +219,15 @@ CURATION_SCHEMAS = {
                        definitions={"type": "array", "items": {"type": "object"}}, lookups={"type": "integer"},
                        value=NUM),
     "ReviewQueue": _obj(["results"], results={"type": "array", "items": _ref("ReviewItem")}),
+    "UnansweredQuestion": _obj(["question", "count", "lastAsked", "candidates"], question=STR,
+                               count={"type": "integer"}, lastAsked=STR, candidates={"type": "array", "items": _obj(
+                                   ["uri", "prefLabel", "score", "confident"], uri=STR, prefLabel=STR, score=NUM,
+                                   confident={"type": "boolean"}, href=STR)}),
+    "UnansweredQuestions": _obj(["results"], results={"type": "array", "items": _ref("UnansweredQuestion")}),
     "CurationRequest": _obj(["concept", "action"], concept=STR, action={"type": "string", "enum": [
         "confirm", "rename", "choose", "merge", "split", "relate", "unrelate", "reject"]}, label=STR, lang=STR,
         into=STR, source=STR, type={"type": "string", "enum": ["synonym", "antonym", "related", "abbreviation",
-                                                              "broader"]}, target=STR),
+                                                              "broader", "hidden"]}, target=STR),
     "Decision": _obj(["id", "action", "concept", "who", "when", "before", "after"], id=STR, action=STR,
                      concept=STR, who=STR, when=STR, label=STR, lang=STR, into=STR, type=STR, target=STR, source=STR,
                      keys=STRS, target_keys=STRS, before={"type": "object"}, after={"type": "object"},
@@ -246,6 +251,12 @@ def curation_paths() -> dict:
                        "first, weighted by how often each is looked up", "tags": ["Curation"],
             "parameters": [limit], "responses": {"200": {"description": "OK", "content": json_ok},
                                                  **{c: problems[c] for c in ("400", "503")}}}},
+        "/rest/v1/review/unanswered": {"get": {
+            "summary": "Questions suggest had no confident answer for, most asked first, each with the concepts "
+                       "lookup would have guessed; attach one to its concept as a hidden label (relate, type "
+                       "hidden)", "tags": ["Curation"], "parameters": [limit],
+            "responses": {"200": {"description": "OK", "content": {
+                "application/json": {"schema": _ref("UnansweredQuestions")}}}, "400": problems["400"]}}},
         "/rest/v1/curations": {
             "get": {"summary": "The decision log, newest first", "tags": ["Curation"], "parameters": [limit],
                     "responses": {"200": {"description": "OK", "content": {

@@ -6,9 +6,12 @@ POST /rest/v1/curations        one decision (JSON), with the write token as for 
                                body, 422 for one that names no concept or changes nothing, 401/403 for the token,
                                503 + Retry-After while another build holds the lock. Always problem+json.
 GET  /rest/v1/curations        the decision log (newest first); /rest/v1/curations/ID one decision.
+GET  /rest/v1/review/unanswered?limit=N   questions suggest had no confident answer for, most asked first,
+                               each with the concepts the search would have guessed (kg.review).
 GET  /review                   the page a curator works from (templates/review.html, static/review.js).
 
-Lookups (suggest's best hit, lookup results) are counted here for the queue's weighting.
+Lookups (suggest's best hit, lookup results) are counted here for the queue's weighting, and suggest
+questions left without a confident answer for the unanswered list.
 """
 
 from __future__ import annotations
@@ -78,6 +81,29 @@ def review():
     return response
 
 
+GUESSES = 3  # concepts offered per unanswered question
+
+
+def _unanswered(limit: int) -> list[dict]:
+    """The unanswered questions, each with the concepts lookup ranks first for it now (below its threshold,
+    or it would have answered; a question a curator has since attached to a concept shows that concept)."""
+    svc = service()
+    out = []
+    for question, count, last in counter().unanswered(limit):
+        guesses = svc.suggest(question, limit=GUESSES, include_unconfident=True)
+        out.append({"question": question, "count": count, "lastAsked": last,
+                    "candidates": [{"uri": h.uri, "prefLabel": h.pref_label, "score": round(h.score, 4),
+                                    "confident": h.confident, "href": local_path(h.uri)} for h in guesses]})
+    return out
+
+
+@bp.get("/rest/v1/review/unanswered")
+def unanswered():
+    response = jsonify({"results": _unanswered(_limit())})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/rest/v1/curations")
 def add_curation():
     refused = authorise_write()
@@ -125,10 +151,19 @@ def review_page():
         it.href = local_path(it.uri)
     recent = list(reversed(read_log(svc.settings).decisions))[:10]
     return render_template("review.html", items=items, recent=recent, glossary_name=browse.glossary_name,
-                           relation_types=("synonym", "antonym", "related", "abbreviation", "broader"))
+                           relation_types=("synonym", "antonym", "related", "abbreviation", "broader", "hidden"),
+                           unanswered=_unanswered(_limit(default=20)))
 
 
 # --- counting lookups ------------------------------------------------------------------------------
+
+def _unanswered_question(response: Response) -> str | None:
+    """A suggest question answered with nothing at the service's own threshold, else None."""
+    if request.endpoint != "rest.suggest" or request.values.get("threshold") not in (None, ""):
+        return None
+    body = response.get_json(silent=True) or {}
+    return None if body.get("results") else request.values.get("text") or None
+
 
 def _looked_up(response: Response) -> list[str]:
     endpoint = request.endpoint or ""
@@ -147,6 +182,8 @@ def _count(response: Response) -> Response:
             uris = _looked_up(response)
             if uris:
                 counter().hit(uris)
+            elif (question := _unanswered_question(response)) is not None:
+                counter().miss(question)
         except Exception:  # counting must never break an answer; the log says why it did not count
             log.exception("counting a lookup failed")
     return response

@@ -253,3 +253,53 @@ def test_a_merged_concepts_iri_redirects_for_good_to_the_survivor(client):
     # An IRI that never was a concept still answers 404, in HTML and in RDF.
     assert client.get(old_page + "-none").status_code == 404
     assert client.get(old_page + "-none", headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_a_question_lookup_cannot_answer_goes_to_curators_and_a_hidden_label_answers_it(client, deploy):
+    # Asked as people ask, of a glossary that states the answer in other words (後処理 of a call).
+    question = "電話を切ったあとに記録を書く作業にかかる時間は?"
+    assert client.get("/rest/v1/suggest", query_string={"text": question}).get_json()["results"] == []
+    for _ in range(2):
+        client.post("/rest/v1/suggest", data={"text": "  " + question})  # folded to the same question
+    client.get("/rest/v1/suggest", query_string={"text": question, "threshold": "0.99"})  # the asker's own bar
+    body = client.get("/rest/v1/review/unanswered").get_json()
+    from test_skosmos import validate
+
+    document = client.get("/openapi.json").get_json()
+    validate(document, body, document["paths"]["/rest/v1/review/unanswered"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"])
+    row = next(r for r in body["results"] if r["question"] == question)
+    assert row["count"] == 3 and row["lastAsked"]
+    assert all(not c["confident"] for c in row["candidates"]) and len(row["candidates"]) <= 3
+    html = client.get("/review").get_data(as_text=True)
+    assert question in html and 'value="hidden"' in html and 'id="unanswered-questions"' in html
+
+    meant = uri_of(client, "平均後処理時間") if client.get("/rest/v1/lookup", query_string={
+        "label": "平均後処理時間"}).get_json()["result"] else row["candidates"][0]["uri"]
+    made = client.post("/rest/v1/curations", headers=ALICE,
+                       json={"concept": meant, "action": "relate", "type": "hidden", "target": question})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["after"]["hiddenLabel"] == [question]
+    answer = client.get("/rest/v1/suggest", query_string={"text": question}).get_json()["results"]
+    assert answer[0]["uri"] == meant and answer[0]["matchType"] == "hiddenLabel"
+    # Hidden: found by lookup, never shown as a name (SKOS), and in the exported graph as skos:hiddenLabel.
+    assert question not in {r["prefLabel"] for r in answer}
+    turtle = client.get("/export", query_string={"format": "ntriples"}).get_data(as_text=True)
+    assert f'<{meant}> <http://www.w3.org/2004/02/skos/core#hiddenLabel> "{question}"@ja' in turtle
+    undone = client.post("/rest/v1/curations", headers=BOB,
+                         json={"concept": meant, "action": "unrelate", "type": "hidden", "target": question})
+    assert undone.status_code == 201 and undone.get_json()["after"]["hiddenLabel"] == []
+
+
+def test_unanswered_questions_are_bounded_and_survive_another_worker(tmp_path, monkeypatch):
+    import kg.review
+
+    monkeypatch.setattr(kg.review, "MAX_UNANSWERED", 3)
+    counter = LookupCounter(tmp_path, flush_every_s=60)
+    for i, times in enumerate([5, 1, 4, 2, 3]):
+        for _ in range(times):
+            counter.miss(f"質問 {i}")
+    counter.miss("   ")  # nothing asked: not counted
+    counter.flush()
+    rows = LookupCounter(tmp_path).unanswered(10)  # another worker reads what this one saved
+    assert [(q, n) for q, n, _last in rows] == [("質問 0", 5), ("質問 2", 4), ("質問 4", 3)]

@@ -18,7 +18,7 @@
     out.className = "result" + (ok === null ? " pending" : ok ? " ok" : " error");
   }
 
-  document.querySelectorAll(".review-item form").forEach(function (form) {
+  document.querySelectorAll(".review-item form, form.review-item").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var item = form.closest(".review-item");
@@ -44,7 +44,8 @@
           var after = r.data.after || {};
           var name = (after.prefLabel && (after.prefLabel.ja || Object.values(after.prefLabel)[0])) || "";
           say(item, NAMES[action] + "しました" + (name ? ":「" + name + "」" : "") + "(" + r.data.seconds + " 秒)", true);
-          if (name) { item.querySelector(".pref").textContent = name; }
+          var pref = item.querySelector(".pref");
+          if (name && pref) { pref.textContent = name; }
           item.dataset.done = action;
         } else {
           say(item, (r.data.title || "エラー") + ": " + (r.data.detail || r.status), false);
