@@ -145,6 +145,7 @@ def test_every_action_through_the_cli(deploy, embedder):
     assert refused.exit_code == 1 and "SKOS S27" in refused.output
     kg(deploy, "curate", "relate", cx, "synonym", "顧客体験")
     kg(deploy, "curate", "relate", cx, "abbreviation", "CXP")
+    kg(deploy, "curate", "relate", aht, "hidden", "電話一本にかかる時間の平均は?")
     kg(deploy, "curate", "relate", omni, "related", channel)
     kg(deploy, "curate", "unrelate", omni, "related", channel)
     kg(deploy, "curate", "relate", omni, "broader", "チャネル")  # a target given by its label
@@ -161,6 +162,10 @@ def test_every_action_through_the_cli(deploy, embedder):
                      f"<{channel}> <{SKOS}narrower> <{omni}> }}")
         assert s.labels("顧客体験") == [cx] and s.labels("CXP") == [cx]
         assert ("CXP", "カスタマーエクスペリエンス") in s.concept(cx)["abbreviations"]
+        # a hidden label: lookup finds the concept for the question as asked, with or without its wrapper
+        for asked in ("電話一本にかかる時間の平均は?", "電話一本にかかる時間の平均"):
+            hit = s.svc.suggest(asked, limit=1)[0]
+            assert (hit.uri, hit.match_type) == (aht, "hiddenLabel"), asked
         assert channel not in {r["uri"] for r in s.concept(omni)["relations"]}
         # merged: the old IRI is retired and points at the survivor, which has its label and definition
         assert s.labels(complaint_name) == [cx] and s.by_definition(COMPLAINT) == cx
@@ -172,13 +177,14 @@ def test_every_action_through_the_cli(deploy, embedder):
         with pytest.raises(NotFound):  # rejected: no longer a concept anywhere
             s.concept(outbound)
         assert outbound not in [h.uri for h in s.svc.suggest(OUTBOUND, limit=20)]
-        assert s.svc.artifact.manifest["curations"]["applied"] == 10
+        assert s.svc.artifact.manifest["curations"]["applied"] == 11
 
     def still_there(s: Served) -> None:
         assert s.concept(call)["headwordConfidence"] == 1.0
         assert ("antonym", ttr) in {(r["type"], r["uri"]) for r in s.concept(aht)["relations"]}
         assert s.labels("顧客体験") == [cx] and s.labels("CXP") == [cx] and s.labels(complaint_name) == [cx]
         assert channel not in {r["uri"] for r in s.concept(omni)["relations"]}
+        assert s.svc.suggest("電話一本にかかる時間の平均は?", limit=1)[0].uri == aht
         assert s.labels("コミュニケーター(窓口担当)") == [new] and s.labels("コミュニケーター") == [communicator]
         assert {d["source"] for d in s.concept(new)["definitions"]} == {glossaries[1]}
         with pytest.raises(NotFound):
@@ -198,8 +204,8 @@ def test_every_action_through_the_cli(deploy, embedder):
         assert finding not in checked, checked
 
     log = kg(deploy, "curate", "log").output.splitlines()
-    assert [line.split()[2] for line in log] == ["confirm", "relate", "relate", "relate", "relate", "unrelate",
-                                                 "relate", "merge", "split", "reject"]
+    assert [line.split()[2] for line in log] == ["confirm", "relate", "relate", "relate", "relate", "relate",
+                                                 "unrelate", "relate", "merge", "split", "reject"]
 
 
 def test_decisions_survive_kg_build_and_kg_add_and_report_entries_that_are_gone(deploy, embedder, tmp_path):
