@@ -54,7 +54,9 @@ def can_fork() -> bool:
 
     A fork copies only the calling thread; a lock another thread holds (a web server's request
     threads, a store's) would stay held in the child forever. A build run inside the web service
-    (an upload, a curation) therefore runs on one core, as it always did.
+    (an upload, a curation) therefore runs on one core, as it always did. Native threads are not
+    counted: RocksDB keeps its thread pools once any store was open, so work given to a child must
+    never open a store (a child hung on a RocksDB mutex when the label table was written in one).
     """
     return (usable_cores() > 1 and "fork" in multiprocessing.get_all_start_methods()
             and threading.active_count() == 1)

@@ -166,11 +166,13 @@ def build_artifact(settings: Settings, inputs: Sequence[str | os.PathLike] | Non
             nquads = (own_quads(tmp / "store", [v["graph"] for v in vocabularies]) if curations.applied
                       else ingested.read_bytes())
         on_step("index")
-        # The label table (read by every worker at start) is a store query of its own: a forked child
-        # writes it while this process reads the concepts and builds the index.
-        label_table = start_in_child(lambda: write_label_table(tmp / "store", tmp / LABEL_TABLE))
+        # The label table (read by every worker at start) is written here, not in a forked child: a
+        # child that opens RocksDB can hang for ever on a RocksDB mutex that one of this process's
+        # RocksDB threads (there are some once any store was open) held at the fork. Forked children
+        # never touch a store.
+        rows = write_label_table(tmp / "store", tmp / LABEL_TABLE)
         store = GraphStore(tmp / "store")
-        docs = concept_docs(store, label_table.result)
+        docs = concept_docs(store, lambda: rows)
         index_manifest, index = write_index(docs, embedder, tmp / "index", progress=lambda it: progress(it, "embed"))
         memory.close()  # the remembered tokens: calibration asks about other texts
         del store
