@@ -12,8 +12,11 @@ from ingest.kana import to_katakana
 from ingest.terms import label_key
 
 # 「〜とは」「〜って何」「〜の意味」「〜を教えて」 and question marks wrap the thing asked about.
+# 「SVってどういう役職?」「ACDとはどんな装置?」 ask what kind of thing X is: X is what is asked about (only
+# after って/とは, whose X is a topic; after は, X may be the start of a description).
 _WRAPPERS = re.compile(
     r"(?:(?:って|とは|は)(?:何|なに|なん|どういう(?:意味|こと))(?:のこと)?(?:です|でしょう)?か?|"
+    r"(?:って|とは)(?:どういう|どんな|どのような)[^\s、。?？!！]{1,10}?(?:のこと)?(?:です|でしょう)?か?|"
     r"って|とは|の意味(?:は|を教えて(?:ください)?)?|の意味を?知りたい|を教えて(?:ください|下さい)?|"
     r"について(?:教えて(?:ください)?)?|の定義|とは何ぞや|は(?=\s*[?？]))"
     r"[\s?？!！。]*$"

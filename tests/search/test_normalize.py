@@ -8,6 +8,10 @@ from search.normalize import loose_key, normalize, strip_question
 @pytest.mark.parametrize(("query", "core"), [
     ("AHTって何", "AHT"), ("AHTとは?", "AHT"), ("FCRとは何ですか？", "FCR"), ("呼損率の意味を教えて", "呼損率"),
     ("電話がつながる前に切られた割合は?", "電話がつながる前に切られた割合"), ("コールセンター", "コールセンター"),
+    # "What kind of <noun> is X?" asks about X.
+    ("SVってどういう役職?", "SV"), ("ACDとはどんな装置ですか", "ACD"), ("OTEPってどのような文書?", "OTEP"),
+    # Not after は: 「問い合わせはどんな手段で…」 starts a description.
+    ("問い合わせはどんな手段で受ける?", "問い合わせはどんな手段で受ける"),
 ])
 def test_question_wrappers_are_stripped(query, core):
     assert strip_question(query) == core
