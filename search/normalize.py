@@ -75,8 +75,14 @@ def strip_frame(text: str) -> str:
     while (cut := _cut(text, endings, min_left)) is not None:
         text = cut
         while (bare := _cut(text, particles, min_left)) is not None:  # 「…見積もるのって」
+            if text.endswith("の") and bare == text[:-1] and not _NOMINALISED.search(bare):
+                break  # 「…もの」 is a noun, not the の of 「見積もるの」
             text = bare
     return text
+
+
+# A verb or adjective in its plain form (見積もる, ない, した) before the の that makes it a noun.
+_NOMINALISED = re.compile(r"[うくぐすつぬぶむるいた]$")
 
 
 def strip_question(text: str) -> str:

@@ -37,6 +37,9 @@ def test_long_vowel_drop_meets_in_the_loose_key():
     ("見積もるのって何て言う", "見積もる"),  # the particles a frame leaves go with it …
     ("エージェントの", "エージェントの"),  # … but a prefix typed so far keeps its own
     ("の", "の"),  # nothing is left that is shorter than min_left
+    ("返信のひな形ってなんて言うの?", "返信のひな形"), ("APIの実装部分は何て呼ばれる?", "APIの実装部分"),
+    ("引き継いだ割合はどう呼ぶ?", "引き継いだ割合"), ("処理を止めるボタン、英語UIでは何と書く?", "処理を止めるボタン、英語UIで"),
+    ("法的な拘束力のないものを何というか", "法的な拘束力のないもの"),  # もの is a noun: its の stays
 ])
 def test_question_frames_are_taken_off_the_end(query, core):
     assert strip_question(query) == core
