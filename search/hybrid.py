@@ -35,6 +35,9 @@ WEIGHTS = {"bm25": 1.0, "ngram": 0.3, "dense": 0.3}
 LABEL_CONFIDENCE = {0: 1.0, 1: 0.97, 2: 0.95, READING: 0.9}
 TRANSLATED_LABEL = 0.9  # weight of a label reached through a JMdict translation of the whole question
 TRANSLATED_PREFIX, PREFIX_AMBIGUITY = 0.75, 2  # a label the translation begins, if at most 2 do
+# A clipped word (エスカレ for エスカレーション, テレマ for テレマーケティング) is the start of a label: a query
+# of one short word that no label equals is looked up as a label prefix, if at most 2 labels begin with it.
+CLIPPED_CHARS = (3, 12)
 TRANSLATED_WORDS = 8  # Japanese words of a translated question given to BM25, n-grams and vectors
 # Translations kept per English phrase, of those the glossary writes: one, since a second, rarer
 # sense gets the higher idf and outweighs the sense meant (measured: no gain from two).
@@ -54,7 +57,8 @@ class Hit:
     pref_label: str
     lang: str
     matched_label: str
-    match_type: str  # prefLabel | altLabel | hiddenLabel | reading | hybrid
+    # prefLabel | altLabel | hiddenLabel | reading | prefix | translation-prefix | fuzzy | antonym | hybrid
+    match_type: str
     score: float  # calibrated confidence in [0, 1]
     scores: dict[str, float] = field(default_factory=dict)
     definition: str = ""
@@ -264,6 +268,14 @@ class Searcher:
                             seen.add(label_hit.doc)
                             hits.append(self._hit(label_hit.doc, label_hit.label, "translation-prefix",
                                                   TRANSLATED_PREFIX, {"label": TRANSLATED_PREFIX}, threshold))
+        if not hits and translation is None and CLIPPED_CHARS[0] <= len(query) <= CLIPPED_CHARS[1] \
+                and not any(ch.isspace() for ch in query):
+            found = self.index.labels.prefix(query, limit=PREFIX_AMBIGUITY + 1)
+            if len(found) <= PREFIX_AMBIGUITY:
+                for label_hit in found:
+                    seen.add(label_hit.doc)
+                    hits.append(self._hit(label_hit.doc, label_hit.label, "prefix", TRANSLATED_PREFIX,
+                                          {"label": TRANSLATED_PREFIX}, threshold))
         if not hits:
             for variant, weight in variants:
                 for label_hit, similarity in self.index.labels.fuzzy(variant):

@@ -73,3 +73,15 @@ def test_a_kanji_homophone_finds_the_term_through_its_reading(service):
 def test_an_inflected_english_word_finds_its_katakana_loanword(service):
     hit = first(service, "upselling")  # e2k alone gives アプセリング
     assert hit is not None and hit.pref_label == "アップセル" and hit.match_type == "prefLabel"
+
+
+def test_a_clipped_word_finds_the_label_it_begins(service):
+    # エスカレ is how people clip エスカレーション; エスカレーション管理 begins with it too, the shorter label first.
+    hits = service.suggest("エスカレ", limit=3)
+    assert [h.match_type for h in hits[:2]] == ["prefix", "prefix"]
+    assert hits[0].pref_label == "エスカレーション"
+
+
+def test_a_short_word_that_begins_many_labels_is_not_a_clipped_label(service):
+    # Dozens of labels begin with コール: no prefix guess, the hybrid ranking answers.
+    assert all(h.match_type != "prefix" for h in service.suggest("コール", limit=10))

@@ -161,3 +161,9 @@ def test_suggest_rejects_json_bodies_and_bad_fields(client):
 def test_get_responses_allow_cross_origin_reads(client):
     for url in ("/rest/v1/vocabularies", "/rest/v1/callcenter/search?query=a*", "/openapi.json", "/export"):
         assert client.get(url).headers.get("Access-Control-Allow-Origin") == "*", url
+
+
+def test_suggest_answers_a_clipped_word_with_the_label_it_begins(client):
+    data = client.get("/rest/v1/suggest", query_string={"text": "エスカレって何?"}).get_json()
+    top = data["results"][0]
+    assert (top["prefLabel"], top["matchType"], top["matchedLabel"]) == ("エスカレーション", "prefix", "エスカレーション")
