@@ -39,6 +39,10 @@ MAX_PHRASE = 4
 PER_PHRASE = 3  # Japanese forms kept per English phrase for labels and the ranked word list
 CANDIDATES = 8  # forms kept per phrase for a searcher to choose among (Translation.pieces)
 WORD_WEIGHT = 0.8  # a word's translation when the word is part of a longer matched phrase
+# Japanese -> English (english_of): entries, senses per entry and glosses per sense read. Measured on the
+# third-party queries: 2/2/3 finds the English label (default, timeout, option) without the rare senses.
+JA_ENTRIES, JA_SENSES, JA_GLOSSES = 2, 2, 3
+_PARENTHESES = re.compile(r"\s*\([^)]*\)")
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,31 @@ class EnglishLexicon:
                 found[form] = max(found.get(form, 0.0), weight)
         best = sorted(found.items(), key=lambda item: -item[1])[:CANDIDATES]
         return tuple(best)
+
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 (one lexicon per process; the cache is its purpose)
+    def english_of(self, word: str) -> tuple[str, ...]:
+        """English forms of a Japanese word, for a glossary that labels its terms in English: the first
+        glosses of its first senses (既定値 -> "default value", 時間切れ -> "time-out"), each also
+        without hyphens, singular and stemmed ("options" -> "option"), best first. A compound JMdict
+        lacks (読み込み中) is read as its longest listed start (読み込み)."""
+        from search.lexical import english_stem
+
+        entries: list = []
+        for end in range(len(word), 1, -1):
+            if (entries := self._jmdict.lookup(word[:end])[:JA_ENTRIES]):
+                break
+        forms: list[str] = []
+        for entry in entries:
+            for glosses in entry.senses[:JA_SENSES]:
+                for gloss in glosses[:JA_GLOSSES]:
+                    gloss = _PARENTHESES.sub("", gloss).strip().lower().removeprefix("to ")
+                    if not gloss or len(gloss.split()) > MAX_PHRASE - 1:
+                        continue  # a description, not a name
+                    for form in (gloss, gloss.replace("-", ""), gloss.replace("-", " "), _singular(gloss),
+                                 english_stem(gloss)):
+                        if form not in forms:
+                            forms.append(form)
+        return tuple(forms)
 
     def translate(self, text: str) -> Translation:
         words = [w.strip("'-") for w in _WORD.findall(text.lower())]

@@ -38,6 +38,10 @@ TRANSLATED_PREFIX, PREFIX_AMBIGUITY = 0.75, 2  # a label the translation begins,
 # A clipped word (エスカレ for エスカレーション, テレマ for テレマーケティング) is the start of a label: a query
 # of one short word that no label equals is looked up as a label prefix, if at most 2 labels begin with it.
 CLIPPED_CHARS = (3, 12)
+# A Japanese word no label equals, in a glossary that names its terms in English (UI strings, API
+# names): its JMdict glosses are looked up as labels (時間切れ -> timeout). Up to this many characters.
+ENGLISH_OF_CHARS = 10
+TRANSLATED_WORD = 0.8  # confidence of a label reached that way
 TRANSLATED_WORDS = 8  # Japanese words of a translated question given to BM25, n-grams and vectors
 # Translations kept per English phrase, of those the glossary writes: one, since a second, rarer
 # sense gets the higher idf and outweighs the sense meant (measured: no gain from two).
@@ -57,7 +61,8 @@ class Hit:
     pref_label: str
     lang: str
     matched_label: str
-    # prefLabel | altLabel | hiddenLabel | reading | prefix | translation-prefix | fuzzy | antonym | hybrid
+    # prefLabel | altLabel | hiddenLabel | reading | prefix | translation | translation-prefix | fuzzy | antonym |
+    # hybrid
     match_type: str
     score: float  # calibrated confidence in [0, 1]
     scores: dict[str, float] = field(default_factory=dict)
@@ -276,6 +281,14 @@ class Searcher:
                     seen.add(label_hit.doc)
                     hits.append(self._hit(label_hit.doc, label_hit.label, "prefix", TRANSLATED_PREFIX,
                                           {"label": TRANSLATED_PREFIX}, threshold))
+        if not hits and translation is None and self.english is not None and len(query) <= ENGLISH_OF_CHARS \
+                and not any(ch.isspace() for ch in query):
+            for form in self.english.english_of(query):
+                for label_hit in self.index.labels.lookup(form):
+                    if label_hit.doc not in seen and len(hits) < PREFIX_AMBIGUITY + 1:
+                        seen.add(label_hit.doc)
+                        hits.append(self._hit(label_hit.doc, label_hit.label, "translation", TRANSLATED_WORD,
+                                              {"label": TRANSLATED_WORD}, threshold))
         if not hits:
             for variant, weight in variants:
                 for label_hit, similarity in self.index.labels.fuzzy(variant):

@@ -95,3 +95,11 @@ def test_only_a_short_english_question_is_tried_as_a_katakana_loanword(monkeypat
     asked.clear()
     searcher.suggest("handing a difficult call over to a more senior colleague", include_unconfident=True)
     assert asked == []
+
+
+@needs_jmdict
+def test_a_japanese_word_gives_its_first_glosses_in_label_forms(lexicon):
+    assert lexicon.english_of("時間切れ")[:4] == ("passing the deadline", "time-out", "timeout", "time out")
+    assert "option" in lexicon.english_of("選択肢")  # options, singular
+    assert "load" in lexicon.english_of("読み込み中")  # 読み込み: loading, stemmed
+    assert lexicon.english_of("ん") == ()  # nothing listed of two characters or more
