@@ -40,7 +40,7 @@ PER_PHRASE = 3  # Japanese forms kept per English phrase for labels and the rank
 CANDIDATES = 8  # forms kept per phrase for a searcher to choose among (Translation.pieces)
 WORD_WEIGHT = 0.8  # a word's translation when the word is part of a longer matched phrase
 # Japanese -> English (english_of): entries, senses per entry and glosses per sense read. Measured on the
-# third-party queries: 2/2/3 finds the English label (default, timeout, option) without the rare senses.
+# third-party queries: 2/2/3 finds the English label (timeout, load, option) without the rare senses.
 JA_ENTRIES, JA_SENSES, JA_GLOSSES = 2, 2, 3
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 
