@@ -294,8 +294,10 @@ def catalogue(artifact, scope=None) -> Catalogue:
 
 
 # --- search rows -------------------------------------------------------------------------------
+# How a hit was found, as the result rows say it (search.hybrid.Hit.match_type).
 MATCH_NAMES = {"prefLabel": "見出し語", "altLabel": "別名", "hiddenLabel": "別表記", "reading": "読み",
-               "hybrid": "内容"}
+               "prefix": "見出し語の前方", "translation": "訳語", "translation-prefix": "訳語の前方",
+               "fuzzy": "近い表記", "antonym": "反対語", "hybrid": "内容"}
 
 
 def _fold(ch: str) -> str:

@@ -55,15 +55,19 @@ OPPOSITE_OF = re.compile(r"^(?P<term>.+?)の(?:逆|反対|対義語|反対語)|"
                          r"^(?:the\s+)?(?:opposite|antonym)\s+of\s+(?:an?\s+|the\s+)?(?P<en>.+)$", re.IGNORECASE)
 
 
+# How a hit was found: a label (Skosmos precedence), a label's start, a label through JMdict, a label
+# within a typo's distance, the antonym of a named concept, or the fused text signals.
+MATCH_KINDS = ("prefLabel", "altLabel", "hiddenLabel", "reading", "prefix", "translation", "translation-prefix",
+               "fuzzy", "antonym", "hybrid")
+
+
 @dataclass(frozen=True)
 class Hit:
     uri: str
     pref_label: str
     lang: str
     matched_label: str
-    # prefLabel | altLabel | hiddenLabel | reading | prefix | translation | translation-prefix | fuzzy | antonym |
-    # hybrid
-    match_type: str
+    match_type: str  # one of MATCH_KINDS
     score: float  # calibrated confidence in [0, 1]
     scores: dict[str, float] = field(default_factory=dict)
     definition: str = ""

@@ -12,6 +12,7 @@ from typing import Any
 from kg.config import Settings
 from kg.store import DATASET_FORMATS, GRAPH_FORMATS
 from kg.vocabulary import PROPERTY_VIEWS, SEARCH_FIELDS
+from search.hybrid import MATCH_KINDS
 
 PROBLEM_CODES = {"400": "Bad request (missing or malformed parameter)", "404": "Unknown vocabulary or concept",
                  "406": "No acceptable representation", "415": "Unsupported request Content-Type",
@@ -63,7 +64,8 @@ SCHEMAS = {
                                    ["uri", "type", "literalForm", "lang", "abbreviationOf"], uri=STR, type=STRS,
                                    literalForm=STR, lang=STR, termType=STR, abbreviationOf=_ref("XLLabel"))}),
     "SuggestResult": _obj(["uri", "label", "prefLabel", "score", "scores", "matchedLabel", "vocab"], uri=STR,
-                          label=STR, prefLabel=STR, lang=STR, matchedLabel=STR, matchType=STR,
+                          label=STR, prefLabel=STR, lang=STR, matchedLabel=STR,
+                          matchType={"type": "string", "enum": list(MATCH_KINDS)},
                           score={"type": "number"}, scores={"type": "object"}, definition=STR,
                           confident={"type": "boolean"}, vocab=STR),
     "SuggestResults": _obj(["query", "results"], query=STR, results={"type": "array", "items": _ref("SuggestResult")}),

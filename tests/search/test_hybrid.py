@@ -85,3 +85,12 @@ def test_a_clipped_word_finds_the_label_it_begins(service):
 def test_a_short_word_that_begins_many_labels_is_not_a_clipped_label(service):
     # Dozens of labels begin with コール: no prefix guess, the hybrid ranking answers.
     assert all(h.match_type != "prefix" for h in service.suggest("コール", limit=10))
+
+
+@pytest.mark.parametrize("query", ["放棄呼率", "こそんりつ", "エスカレ", "コストセンターの反対は?", "放棄呼律", "カスタマーサクセ",
+                                   "後処理にかかる時間の平均", "customer satisfaction"])
+def test_every_hit_says_how_it_was_found(service, query):
+    from search.hybrid import MATCH_KINDS
+
+    hits = service.suggest(query, limit=10)
+    assert hits and {h.match_type for h in hits} <= set(MATCH_KINDS)

@@ -328,3 +328,12 @@ def test_concepts_sharing_a_label_link_to_each_other(client, service, cat):
     assert b in {e.uri for e, _ in cat.same_name(a)}
     page = html(client.get(path_of(service, a)))
     assert f'href="{path_of(service, b)}" rel="synonym"' in page
+
+
+
+def test_every_way_a_hit_is_found_has_a_japanese_name(client):
+    from search.hybrid import MATCH_KINDS
+
+    assert set(MATCH_KINDS) == set(browse.MATCH_NAMES)
+    page = html(client.get("/?q=" + quote("エスカレ")))  # a clipped word: the label's start is marked
+    assert "<mark>エスカレ</mark>ーション" in page and 'id="no-answer"' not in page

@@ -248,8 +248,10 @@ def _resolve(document, schema):
 
 
 def validate(document, value, schema, path="$"):
-    """Enough JSON Schema for our document: $ref, type, required, properties, items, additionalProperties."""
+    """Enough JSON Schema for our document: $ref, type, enum, required, properties, items, additionalProperties."""
     schema = _resolve(document, schema)
+    if "enum" in schema:
+        assert value in schema["enum"], f"{path}: {value!r} not in {schema['enum']}"
     types = schema.get("type")
     if types:
         names = {"object": dict, "array": list, "string": str, "integer": int, "number": (int, float), "boolean": bool,
