@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ingest.tokenize import tokenize
 from search.calibration import PRIOR, Calibration, features
 from search.english import is_english_phrase, stemmed, to_katakana
 from search.index import ConceptIndex
 from search.lexical import MATCH_TYPES, READING, analyze
-from search.normalize import strip_question
+from search.normalize import normalize, strip_question
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,22 @@ OPPOSITE_OF = re.compile(r"^(?P<term>.+?)の(?:逆|反対|対義語|反対語)|"
 # within a typo's distance, the antonym of a named concept, or the fused text signals.
 MATCH_KINDS = ("prefLabel", "altLabel", "hiddenLabel", "reading", "prefix", "translation", "translation-prefix",
                "fuzzy", "antonym", "hybrid")
+
+
+def clipped(query: str, label: str) -> bool:
+    """Whether query is label cut inside a word (エスカレ of エスカレーション), not at a word boundary: コンテナ
+    of コンテナランタイム names another, broader thing, which the glossary may not define."""
+    query, label = normalize(query), normalize(label)
+    if not label.startswith(query) or len(query) == len(label):
+        return True  # met through the loose key (long vowels): no boundary to compare
+    end = 0
+    for token in tokenize(label):
+        end += len(token.surface)
+        if end == len(query):
+            return False
+        if end > len(query):
+            return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -282,6 +299,8 @@ class Searcher:
             found = self.index.labels.prefix(query, limit=PREFIX_AMBIGUITY + 1)
             if len(found) <= PREFIX_AMBIGUITY:
                 for label_hit in found:
+                    if not clipped(query, label_hit.label):
+                        continue
                     seen.add(label_hit.doc)
                     hits.append(self._hit(label_hit.doc, label_hit.label, "prefix", TRANSLATED_PREFIX,
                                           {"label": TRANSLATED_PREFIX}, threshold))

@@ -94,3 +94,18 @@ def test_every_hit_says_how_it_was_found(service, query):
 
     hits = service.suggest(query, limit=10)
     assert hits and {h.match_type for h in hits} <= set(MATCH_KINDS)
+
+
+def test_a_whole_word_at_the_start_of_a_compound_is_not_a_clipped_label():
+    """コンテナ is a word of its own, broader than コンテナランタイム: guessing the compound would answer a
+    question the glossary cannot; エスカレ ends inside a word, so it is a clipping."""
+    from search.hybrid import Searcher, clipped
+    from search.index import ConceptDoc, ConceptIndex
+
+    assert clipped("エスカレ", "エスカレーション管理") and clipped("てれま", "テレマーケティング")
+    assert not clipped("コンテナ", "コンテナランタイムインターフェース")
+    docs = [ConceptDoc("urn:a", {"ja": "コンテナランタイムインターフェース"}, definitions=["コンテナを動かすソフトウェアとの接点。"]),
+            ConceptDoc("urn:b", {"ja": "エスカレーション管理"}, definitions=["上位者への引き継ぎを管理すること。"])]
+    searcher = Searcher(ConceptIndex(docs, None, None))
+    assert all(h.match_type != "prefix" for h in searcher.suggest("コンテナ", include_unconfident=True))
+    assert searcher.suggest("エスカレ")[0].match_type == "prefix"
