@@ -144,13 +144,13 @@ class EnglishLexicon:
         """English forms of a Japanese word, for a glossary that labels its terms in English: the first
         glosses of its first senses (既定値 -> "default value", 時間切れ -> "time-out"), each also
         without hyphens, singular and stemmed ("options" -> "option"), best first. A compound JMdict
-        lacks (読み込み中) is read as its longest listed start (読み込み)."""
+        lacks (読み込み中) is read without a one-character suffix (読み込み); anything longer left over would
+        be a word of its own (設定項目 is not 設定)."""
         from search.lexical import english_stem
 
-        entries: list = []
-        for end in range(len(word), 1, -1):
-            if (entries := self._jmdict.lookup(word[:end])[:JA_ENTRIES]):
-                break
+        entries: list = self._jmdict.lookup(word)[:JA_ENTRIES]
+        if not entries and len(word) > 2:
+            entries = self._jmdict.lookup(word[:-1])[:JA_ENTRIES]
         forms: list[str] = []
         for entry in entries:
             for glosses in entry.senses[:JA_SENSES]:

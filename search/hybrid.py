@@ -42,6 +42,8 @@ CLIPPED_CHARS = (3, 12)
 # A Japanese word no label equals, in a glossary that names its terms in English (UI strings, API
 # names): its JMdict glosses are looked up as labels (時間切れ -> timeout). Up to this many characters.
 ENGLISH_OF_CHARS = 10
+# Kana and kanji only: 「HPAの設定」 is not one word, and its start (HP) is not what it asks about.
+_JAPANESE_WORD = re.compile(r"^[\u3041-\u30ff\u3400-\u9fff々〆ー]+$")
 TRANSLATED_WORD = 0.8  # confidence of a label reached that way
 TRANSLATED_WORDS = 8  # Japanese words of a translated question given to BM25, n-grams and vectors
 # Translations kept per English phrase, of those the glossary writes: one, since a second, rarer
@@ -304,8 +306,8 @@ class Searcher:
                     seen.add(label_hit.doc)
                     hits.append(self._hit(label_hit.doc, label_hit.label, "prefix", TRANSLATED_PREFIX,
                                           {"label": TRANSLATED_PREFIX}, threshold))
-        if not hits and translation is None and self.english is not None and len(query) <= ENGLISH_OF_CHARS \
-                and not any(ch.isspace() for ch in query):
+        if not hits and translation is None and self.english is not None and 2 <= len(query) <= ENGLISH_OF_CHARS \
+                and _JAPANESE_WORD.match(query):
             for form in self.english.english_of(query):
                 for label_hit in self.index.labels.lookup(form):
                     if label_hit.doc not in seen and len(hits) < PREFIX_AMBIGUITY + 1:

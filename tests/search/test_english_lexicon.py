@@ -102,4 +102,8 @@ def test_a_japanese_word_gives_its_first_glosses_in_label_forms(lexicon):
     assert lexicon.english_of("時間切れ")[:4] == ("passing the deadline", "time-out", "timeout", "time out")
     assert "option" in lexicon.english_of("選択肢")  # options, singular
     assert "load" in lexicon.english_of("読み込み中")  # 読み込み: loading, stemmed
-    assert lexicon.english_of("ん") == ()  # nothing listed of two characters or more
+
+
+@needs_jmdict
+def test_only_a_one_character_suffix_is_dropped_to_find_a_word(lexicon):
+    assert lexicon.english_of("設定項目") == ()  # not 設定's "setting": 項目 is a word of its own
